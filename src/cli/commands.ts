@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+/**
+ * Every command group registers itself here, one line each, in the order `nbwss --help` lists them.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}

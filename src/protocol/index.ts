@@ -1,0 +1,3 @@
+export * from './messages.js';
+export * from './decode.js';
+export * from './notification-data.js';

@@ -1,0 +1,104 @@
+import { NotificationValidationError } from '../errors.js';
+import type { NotificationObject } from './messages.js';
+
+/** Job states a JOB notification carries (spec §5). */
+export const JOB_STATES = ['QUEUED', 'ACTIVE', 'DONE'] as const;
+/** Image operations an IMAGE notification carries (spec §5). */
+export const IMAGE_OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'NO_LOCAL_COPY_AVAILABLE'] as const;
+
+/** A JOB notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
+export interface JobNotification {
+  jobId: number;
+  parentJobId: number;
+  jobType: string;
+  state: (typeof JOB_STATES)[number];
+  status: number;
+  startTime: number;
+  policyName: string;
+  policyType: string;
+  scheduleType: string;
+  clientName: string;
+  [extra: string]: unknown;
+}
+
+/** An IMAGE notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
+export interface ImageNotification {
+  backupId: string;
+  operationId: (typeof IMAGE_OPERATIONS)[number];
+  clientName: string;
+  clientType: string;
+  backupTime: number;
+  createdTime: number;
+  [extra: string]: unknown;
+}
+
+type FieldRule = 'int' | 'string' | 'nonEmptyString' | readonly string[];
+
+/** The guide's fields of each object type and what each must be. */
+export const NOTIFICATION_FIELDS: Record<NotificationObject, Record<string, FieldRule>> = {
+  JOB: {
+    jobId: 'int',
+    parentJobId: 'int',
+    jobType: 'nonEmptyString',
+    state: JOB_STATES,
+    status: 'int',
+    startTime: 'int',
+    policyName: 'string', // "" for a restore job
+    policyType: 'nonEmptyString',
+    scheduleType: 'nonEmptyString',
+    clientName: 'nonEmptyString',
+  },
+  IMAGE: {
+    backupId: 'nonEmptyString',
+    operationId: IMAGE_OPERATIONS,
+    clientName: 'nonEmptyString',
+    clientType: 'nonEmptyString',
+    backupTime: 'int',
+    createdTime: 'int',
+  },
+};
+
+function describe(rule: FieldRule): string {
+  if (Array.isArray(rule)) return `one of ${rule.join(', ')}`;
+  if (rule === 'int') return 'an integer';
+  if (rule === 'nonEmptyString') return 'a non-empty string';
+  return 'a string';
+}
+
+function check(rule: FieldRule, v: unknown): boolean {
+  if (Array.isArray(rule)) return typeof v === 'string' && rule.includes(v);
+  if (rule === 'int') return typeof v === 'number' && Number.isSafeInteger(v);
+  if (rule === 'nonEmptyString') return typeof v === 'string' && v !== '';
+  return typeof v === 'string';
+}
+
+/** Problems with one notification data object, each naming the field (empty when valid). */
+export function notificationProblems(object: NotificationObject, data: unknown, where = 'data'): string[] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [`${object} ${where} must be a JSON object`];
+  const d = data as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [field, rule] of Object.entries(NOTIFICATION_FIELDS[object])) {
+    if (!(field in d)) problems.push(`${object} ${where}.${field} is missing (must be ${describe(rule)})`);
+    else if (!check(rule, d[field])) problems.push(`${object} ${where}.${field} must be ${describe(rule)}, got ${JSON.stringify(d[field])}`);
+  }
+  return problems;
+}
+
+/** Parse the object type given on a command line or API call (case-insensitive). */
+export function parseNotificationObject(value: unknown): NotificationObject {
+  const v = typeof value === 'string' ? value.toUpperCase() : value;
+  if (v === 'JOB' || v === 'IMAGE') return v;
+  throw new NotificationValidationError(`object must be JOB or IMAGE, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Check one notification or an array of them; returns the array. Throws {@link NotificationValidationError}
+ * naming every bad field (so nothing partial is ever stored).
+ */
+export function validateNotifications(object: NotificationObject, input: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length === 0) throw new NotificationValidationError(`${object}: no notification given (empty array)`);
+  const problems = list.flatMap((d, i) => notificationProblems(object, d, Array.isArray(input) ? `data[${i}]` : 'data'));
+  if (problems.length > 0) throw new NotificationValidationError(problems.join('; '));
+  return list as Record<string, unknown>[];
+}

@@ -1,0 +1,141 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+
+/** The folder of numbered `.sql` migrations, shipped beside `src/` and `dist/`. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** One migration file: `NNN_name.sql`. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Read the migrations of `dir`, in order. File names must be `NNN_name.sql` with distinct numbers. */
+export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const out: Migration[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const m = /^(\d+)_([\w-]+)\.sql$/.exec(file);
+    if (!m) continue;
+    out.push({ version: Number(m[1]), name: m[2]!, sql: readFileSync(join(dir, file), 'utf8') });
+  }
+  out.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i]!.version === out[i - 1]!.version) throw new StoreError('NBWSS_ERR_MIGRATION', `two migrations numbered ${out[i]!.version} in ${dir}`);
+  }
+  return out;
+}
+
+/** Options of {@link Store.open}. */
+export interface StoreOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** Migrations to apply (default: the shipped ones). */
+  migrations?: Migration[];
+  /** `busy_timeout` in ms: how long a write waits for another process's write (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The one SQLite connection of a process (STYLE §10): WAL, `busy_timeout`, foreign keys on, numbered migrations
+ * applied in order and recorded in `schema_migrations`. A database newer than this code is refused.
+ */
+export class Store {
+  readonly db: Database.Database;
+  readonly path: string;
+  #closed = false;
+
+  private constructor(db: Database.Database, path: string) {
+    this.db = db;
+    this.path = path;
+  }
+
+  /** Open (creating folders and the file when missing) and migrate. */
+  static open(path: string, options: StoreOptions = {}): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (err) {
+      throw new StoreError('NBWSS_ERR_DB_OPEN', `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS crash or power loss can
+      // lose the last commits. See README "Durability".
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      const store = new Store(db, path);
+      if (options.migrate !== false) store.migrate(options.migrations ?? readMigrations());
+      return store;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** The highest applied migration version (0 for a new database). */
+  schemaVersion(): number {
+    this.#ensureMigrationTable();
+    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  /** Apply pending migrations, each in its own transaction. Refuses a database newer than `migrations`. */
+  migrate(migrations: Migration[] = readMigrations()): { applied: number[] } {
+    const latest = migrations.at(-1)?.version ?? 0;
+    const applied: number[] = [];
+    // IMMEDIATE: two processes starting at once serialize here instead of both applying the same migration.
+    const run = this.db.transaction(() => {
+      const current = this.schemaVersion();
+      if (current > latest) {
+        throw new StoreError(
+          'NBWSS_ERR_DB_NEWER',
+          `database ${this.path} is at schema version ${current}, newer than this nbwss understands (${latest}); ` +
+            'upgrade nbwss, or point db.path at another database',
+        );
+      }
+      for (const m of migrations) {
+        if (m.version <= current) continue;
+        try {
+          this.db.exec(m.sql);
+        } catch (err) {
+          throw new StoreError('NBWSS_ERR_MIGRATION', `migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
+        }
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+        applied.push(m.version);
+      }
+    });
+    run.immediate();
+    return { applied };
+  }
+
+  /** Run `fn` in one transaction (BEGIN IMMEDIATE, so a write lock is taken up front). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Checkpoint the WAL and close. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // another process may hold the database; closing still flushes what is ours
+    }
+    this.db.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #ensureMigrationTable(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  }
+}

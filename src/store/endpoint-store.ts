@@ -1,0 +1,173 @@
+import { EndpointError, GuideMessages } from '../errors.js';
+import type { Store } from './database.js';
+
+/** Administrative state of an endpoint (spec §8). */
+export type EndpointState = 'ACTIVATED' | 'DEACTIVATED';
+/** Connection state shown beside it (spec §8). */
+export type ConnectionState = 'CONNECTED' | 'DISCONNECTED';
+
+/** One stored endpoint. The token stays encrypted here; `endpoints/` decrypts it when a connection needs it. */
+export interface EndpointRecord {
+  hostName: string;
+  url: string;
+  groupId: string;
+  priority: number;
+  state: EndpointState;
+  tokenEnc: Buffer;
+  certPem: string;
+  certFingerprint: string;
+  caPem: string | null;
+  connectionState: ConnectionState;
+  /** epoch ms of the last connection state change */
+  connectionChangedAt: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What {@link EndpointStore.insert} takes. */
+export type NewEndpointRecord = Pick<EndpointRecord, 'hostName' | 'url' | 'groupId' | 'priority' | 'tokenEnc' | 'certPem' | 'certFingerprint' | 'caPem'> & {
+  state?: EndpointState;
+};
+
+interface Row {
+  host_name: string;
+  url: string;
+  group_id: string;
+  priority: number;
+  state: EndpointState;
+  token_enc: Buffer;
+  cert_pem: string;
+  cert_fingerprint: string;
+  ca_pem: string | null;
+  connection_state: ConnectionState;
+  connection_changed_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(r: Row): EndpointRecord {
+  return {
+    hostName: r.host_name,
+    url: r.url,
+    groupId: r.group_id,
+    priority: r.priority,
+    state: r.state,
+    tokenEnc: r.token_enc,
+    certPem: r.cert_pem,
+    certFingerprint: r.cert_fingerprint,
+    caPem: r.ca_pem,
+    connectionState: r.connection_state,
+    connectionChangedAt: r.connection_changed_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const ORDER = 'ORDER BY group_id, priority, host_name';
+
+/**
+ * The `endpoints` table, and the delivery group rows that follow endpoints: a group is subscribed when its first
+ * endpoint is added (from the notifications raised after that moment) and unsubscribed when its last endpoint is
+ * deleted, so a group nobody can reach never holds the outbox back from pruning.
+ */
+export class EndpointStore {
+  readonly #store: Store;
+  readonly #stmts;
+
+  constructor(store: Store) {
+    this.#store = store;
+    const db = store.db;
+    this.#stmts = {
+      get: db.prepare('SELECT * FROM endpoints WHERE host_name = ?'),
+      list: db.prepare(`SELECT * FROM endpoints ${ORDER}`),
+      listActivated: db.prepare(`SELECT * FROM endpoints WHERE state = 'ACTIVATED' ${ORDER}`),
+      insert: db.prepare(
+        `INSERT INTO endpoints (host_name, url, group_id, priority, state, token_enc, cert_pem, cert_fingerprint, ca_pem, created_at, updated_at)
+         VALUES (@hostName, @url, @groupId, @priority, @state, @tokenEnc, @certPem, @certFingerprint, @caPem, @now, @now)`,
+      ),
+      subscribeGroup: db.prepare(
+        `INSERT OR IGNORE INTO delivery_groups (group_id, cursor_seq, created_at)
+         VALUES (?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), ?)`,
+      ),
+      unsubscribeGroupIfEmpty: db.prepare('DELETE FROM delivery_groups WHERE group_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE group_id = ?)'),
+      setState: db.prepare('UPDATE endpoints SET state = ?, updated_at = ? WHERE host_name = ?'),
+      updateToken: db.prepare('UPDATE endpoints SET token_enc = ?, updated_at = ? WHERE host_name = ?'),
+      delete: db.prepare('DELETE FROM endpoints WHERE host_name = ?'),
+      connection: db.prepare('UPDATE endpoints SET connection_state = ?, connection_changed_at = ?, last_error = ? WHERE host_name = ?'),
+      lastError: db.prepare('UPDATE endpoints SET last_error = ? WHERE host_name = ?'),
+      resetConnections: db.prepare(
+        `UPDATE endpoints SET connection_state = 'DISCONNECTED', connection_changed_at = ?, last_error = ? WHERE connection_state = 'CONNECTED'`,
+      ),
+    };
+  }
+
+  /** Store a new endpoint. Throws `the entity already exists` when the host name is taken. */
+  insert(rec: NewEndpointRecord, now: number = Date.now()): EndpointRecord {
+    return this.#store.transaction(() => {
+      if (this.#stmts.get.get(rec.hostName)) throw new EndpointError('NBWSS_ERR_ALREADY_EXISTS', GuideMessages.alreadyExists, { detail: `hostName ${rec.hostName}` });
+      this.#stmts.insert.run({ ...rec, state: rec.state ?? 'ACTIVATED', caPem: rec.caPem ?? null, now });
+      this.#stmts.subscribeGroup.run(rec.groupId, now);
+      return this.get(rec.hostName)!;
+    });
+  }
+
+  /** One endpoint, or undefined. */
+  get(hostName: string): EndpointRecord | undefined {
+    const row = this.#stmts.get.get(hostName) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** One endpoint, or the guide's `no entity was found`. */
+  require(hostName: string): EndpointRecord {
+    const rec = this.get(hostName);
+    if (!rec) throw new EndpointError('NBWSS_ERR_NOT_FOUND', GuideMessages.notFound, { detail: `hostName ${hostName}` });
+    return rec;
+  }
+
+  /** All endpoints, by group, priority, host name. */
+  list(): EndpointRecord[] {
+    return (this.#stmts.list.all() as Row[]).map(fromRow);
+  }
+
+  /** The ACTIVATED endpoints, by group, priority, host name (what the scheduler reads each tick). */
+  listActivated(): EndpointRecord[] {
+    return (this.#stmts.listActivated.all() as Row[]).map(fromRow);
+  }
+
+  /** Activate or deactivate. Throws `no entity was found` for an unknown host. */
+  setState(hostName: string, state: EndpointState, now: number = Date.now()): void {
+    if (this.#stmts.setState.run(state, now, hostName).changes === 0) this.require(hostName);
+  }
+
+  /** Replace the encrypted token (rotation), keeping the pin. */
+  updateToken(hostName: string, tokenEnc: Buffer, now: number = Date.now()): void {
+    if (this.#stmts.updateToken.run(tokenEnc, now, hostName).changes === 0) this.require(hostName);
+  }
+
+  /** Delete an endpoint (and its pinned certificate); unsubscribes its group when it was the last endpoint. */
+  delete(hostName: string): void {
+    this.#store.transaction(() => {
+      const rec = this.require(hostName);
+      this.#stmts.delete.run(hostName);
+      this.#stmts.unsubscribeGroupIfEmpty.run(rec.groupId, rec.groupId);
+    });
+  }
+
+  /** Persist a connection state change so other processes (`nbwss endpoints list`) see it. */
+  recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now: number = Date.now()): void {
+    this.#stmts.connection.run(state, now, lastError, hostName);
+  }
+
+  /** Record why the last attempt failed, without changing the state. */
+  recordError(hostName: string, lastError: string): void {
+    this.#stmts.lastError.run(lastError, hostName);
+  }
+
+  /** At daemon start: connections recorded by a previous (crashed) daemon are not live any more. */
+  resetConnectionStates(reason: string, now: number = Date.now()): number {
+    return this.#stmts.resetConnections.run(now, reason).changes;
+  }
+}
