@@ -75,6 +75,20 @@ export class EndpointError extends NbwssError {
   }
 }
 
+/** The operator declined the certificate at the prompt of `nbwss endpoints add`: nothing was stored. */
+export class CertificateRejectedError extends NbwssError {
+  constructor(message: string) {
+    super('NBWSS_ERR_CERTIFICATE_REJECTED', message);
+  }
+}
+
+/** A file or stream named on the command line (`--file`, `--ca`, `--token-stdin`) cannot be read or is empty. */
+export class InputError extends NbwssError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NBWSS_ERR_INPUT', message, options);
+  }
+}
+
 /** Token encryption key missing, unreadable, or a token that does not decrypt with it. */
 export class SecurityError extends NbwssError {
   constructor(code: 'NBWSS_ERR_KEY_FILE' | 'NBWSS_ERR_TOKEN_DECRYPT', message: string, options?: { cause?: unknown }) {

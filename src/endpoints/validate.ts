@@ -1,0 +1,127 @@
+import { EndpointError, GuideMessages } from '../errors.js';
+
+/**
+ * The endpoint credential JSON of spec §8, parsed and checked. The guide's rules, each with its own message:
+ *
+ * | rule | message (verbatim) | code |
+ * |---|---|---|
+ * | one JSON object with exactly `token`, `priority`, `groupId`, `hostName`, `url` (any order, no duplicates) | `JSON contents not valid` | `NBWSS_ERR_JSON_NOT_VALID` |
+ * | `priority` a number; every other value a non-empty string | `JSON contents not valid` | `NBWSS_ERR_JSON_NOT_VALID` |
+ * | no apostrophe (`'`) anywhere in the text (nor `\u0027` in a value) | `JSON contents not valid` | `NBWSS_ERR_JSON_NOT_VALID` |
+ * | `url` parseable | `Malformed URL: <url>` | `NBWSS_ERR_MALFORMED_URL` |
+ * | `url` is `wss://` | `Invalid websocket protocol. Only wss protocol supported` | `NBWSS_ERR_INVALID_PROTOCOL` |
+ *
+ * The message stays the guide's string so operators can search for it; `EndpointError.detail` says which rule failed.
+ */
+
+/** The five members of an endpoint description. */
+export interface EndpointDetails {
+  /** The security token sent in CONNECT. Secret: never logged, never shown unless asked. */
+  token: string;
+  /** Lower is preferred within the group. */
+  priority: number;
+  /** Server group. */
+  groupId: string;
+  /** FQDN or IP of the endpoint; unique among stored endpoints. */
+  hostName: string;
+  /** Full `wss://` URL of the endpoint. */
+  url: string;
+}
+
+/** The details without the token: what may be printed or logged. */
+export type PublicDetails = Omit<EndpointDetails, 'token'>;
+
+/** The member names, in the guide's order. */
+export const ENDPOINT_MEMBERS = ['token', 'priority', 'groupId', 'hostName', 'url'] as const;
+
+/** Largest endpoint description accepted, from a file or a URL (one small JSON object; 64 KiB is generous). */
+export const MAX_DETAILS_BYTES = 64 * 1024;
+
+function notValid(detail: string): EndpointError {
+  return new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail });
+}
+
+/**
+ * Count the member names of a flat JSON object by walking its strings left to right: a string followed by `:` is a
+ * member name. `JSON.parse` silently keeps the last of duplicate members; the guide wants exactly five.
+ */
+function countMemberNames(text: string): number {
+  let n = 0;
+  const strings = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
+  for (let m = strings.exec(text); m; m = strings.exec(text)) if (m[1] !== undefined) n++;
+  return n;
+}
+
+/**
+ * Check a token on its own (token rotation): a non-empty string without an apostrophe.
+ * Throws `JSON contents not valid` (the guide's rule for every value).
+ */
+export function validateToken(token: unknown): string {
+  if (typeof token !== 'string' || token.trim() === '') throw notValid('token must be a non-empty string');
+  if (token.includes("'")) throw notValid('token contains an apostrophe');
+  return token;
+}
+
+/**
+ * Check the `url` member: parseable (`Malformed URL: <url>`), then `wss://` (`Invalid websocket protocol…`).
+ */
+export function validateEndpointUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { cause: err });
+  }
+  if (parsed.protocol !== 'wss:') {
+    throw new EndpointError('NBWSS_ERR_INVALID_PROTOCOL', GuideMessages.invalidProtocol, { detail: `url scheme is ${parsed.protocol.replace(/:$/, '')}` });
+  }
+  if (parsed.hostname === '') throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'no host' });
+  return parsed;
+}
+
+/**
+ * Parse and validate endpoint JSON text exactly as spec §8 says. Returns the five members (the JSON's own values,
+ * untrimmed). Throws {@link EndpointError} with the guide's message.
+ */
+export function parseEndpointDetails(text: string): EndpointDetails {
+  if (Buffer.byteLength(text, 'utf8') > MAX_DETAILS_BYTES) throw notValid(`larger than ${MAX_DETAILS_BYTES} bytes`);
+  // The guide: no apostrophe anywhere in the details, not only in the values.
+  if (text.includes("'")) throw notValid('contains an apostrophe');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { cause: err, detail: `not JSON: ${(err as Error).message}` });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notValid('not one JSON object');
+  const obj = parsed as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const missing = ENDPOINT_MEMBERS.filter((k) => !Object.hasOwn(obj, k));
+  if (missing.length > 0) throw notValid(`missing member ${missing.join(', ')}`);
+  const extra = keys.filter((k) => !(ENDPOINT_MEMBERS as readonly string[]).includes(k));
+  if (extra.length > 0) throw notValid(`unexpected member ${extra.join(', ')}`);
+  if (countMemberNames(text) !== ENDPOINT_MEMBERS.length) throw notValid('a member appears more than once');
+
+  if (typeof obj.priority !== 'number' || !Number.isFinite(obj.priority)) throw notValid('priority must be a number');
+  for (const k of ['token', 'groupId', 'hostName', 'url'] as const) {
+    const v = obj[k];
+    if (typeof v !== 'string') throw notValid(`${k} must be a string`);
+    if (v.trim() === '') throw notValid(`${k} is empty`);
+    // `\u0027` passes the text check above but decodes to an apostrophe.
+    if (v.includes("'")) throw notValid(`${k} contains an apostrophe`);
+  }
+  const details: EndpointDetails = {
+    token: obj.token as string,
+    priority: obj.priority,
+    groupId: obj.groupId as string,
+    hostName: obj.hostName as string,
+    url: obj.url as string,
+  };
+  validateEndpointUrl(details.url);
+  return details;
+}
+
+/** The details without the token. */
+export function publicDetails(details: EndpointDetails): PublicDetails {
+  return { hostName: details.hostName, url: details.url, groupId: details.groupId, priority: details.priority };
+}
