@@ -1,0 +1,441 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { epochSeconds, systemClock, type Clock, type TimerHandle } from '../clock.js';
+import type { Config } from '../config/index.js';
+import { ConnectError, DecodeError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { connectRequest, decode, newMessageId, preview, type Message } from '../protocol/index.js';
+import type { Channel, Router } from './channel.js';
+import { Keepalive, type KeepaliveStats } from './keepalive.js';
+import { classifyOpenError } from './open-error.js';
+import { pinnedTlsOptions, type TrustAnchor } from './tls-pin.js';
+
+/** Largest incoming frame/message accepted (spec §7: 2 MB). A bigger one closes the socket with 1009. */
+export const MAX_PAYLOAD = 2 * 1024 * 1024;
+/** How the 1009 close is logged and recorded (the operator's troubleshooting line, spec §10). */
+export const OVERSIZE_REASON = 'incoming packet over 2 MB';
+
+/** Lifecycle of one socket. Transitions are guarded (see `TRANSITIONS`); an illegal one throws. */
+export type ConnectionStatus = 'idle' | 'opening' | 'handshaking' | 'connected' | 'closing' | 'closed';
+
+const TRANSITIONS: Record<ConnectionStatus, readonly ConnectionStatus[]> = {
+  idle: ['opening', 'closed'],
+  opening: ['handshaking', 'closing'],
+  handshaking: ['connected', 'closing'],
+  connected: ['closing'],
+  closing: ['closed'],
+  closed: [],
+};
+
+/** The stored endpoint as a connection needs it. */
+export interface EndpointTarget extends TrustAnchor {
+  hostName: string;
+  url: string;
+  groupId: string;
+  priority: number;
+}
+
+/** Numeric settings of a connection, in ms (see {@link connectionSettings}). */
+export interface ConnectionSettings {
+  /** Limit for TCP + TLS + upgrade + CONNECT RESPONSE (`connectionInfo.handshakeTimeout`). */
+  handshakeTimeoutMs: number;
+  /** Ping period (`keepAlive.scheduledRate` × 1000). */
+  keepAliveIntervalMs: number;
+  /** `keepAlive.maxPongMissAllowed`. */
+  maxPongMissAllowed: number;
+  /** `exception.ignoreDecoder`. */
+  ignoreDecoder: boolean;
+  /** Largest incoming message (default {@link MAX_PAYLOAD}). */
+  maxPayload?: number;
+  /** How long a polite close waits for the peer's close frame before the socket is destroyed (default 2000). */
+  closeTimeoutMs?: number;
+}
+
+/** The connection settings of a configuration (units converted to ms). */
+export function connectionSettings(config: Pick<Config, 'connectionInfo' | 'keepAlive' | 'exception'>): ConnectionSettings {
+  return {
+    handshakeTimeoutMs: config.connectionInfo.handshakeTimeout,
+    keepAliveIntervalMs: Math.round(config.keepAlive.scheduledRate * 1000),
+    maxPongMissAllowed: config.keepAlive.maxPongMissAllowed,
+    ignoreDecoder: config.exception.ignoreDecoder,
+  };
+}
+
+/** Options of {@link EndpointConnection}. */
+export interface EndpointConnectionOptions extends ConnectionSettings {
+  endpoint: EndpointTarget;
+  /** The decrypted token, sent in the CONNECT REQUEST only after the peer's certificate was verified. */
+  token: string;
+  /** Where decoded messages (other than the CONNECT RESPONSE) go. */
+  router: Router;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Why a socket ended. `code` is the code we sent (or the peer's when it closed first); 1006 = no close frame. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  cause?: unknown;
+  /** Who started the close. */
+  initiator: 'local' | 'peer';
+  /** Whether the connection had reached CONNECTED. */
+  wasConnected: boolean;
+}
+
+/** What {@link EndpointConnection.close} takes. */
+export interface CloseOptions {
+  code: number;
+  reason: string;
+  cause?: unknown;
+  /** Destroy the socket without a close frame (the peer is presumed dead). */
+  terminate?: boolean;
+}
+
+/** Typed events of a connection (STYLE §4). `disconnected` follows `connected`, once. */
+export interface ConnectionEvents {
+  connected: [];
+  disconnected: [info: CloseInfo];
+  pong: [info: { rttMs: number }];
+}
+
+/** What the admin surface shows of a connection. */
+export interface ConnectionStats extends KeepaliveStats {
+  status: ConnectionStatus;
+  /** epoch ms when CONNECTED was reached, or null. */
+  connectedSince: number | null;
+  messagesIn: number;
+  messagesOut: number;
+  lastClose: { code: number; reason: string; initiator: 'local' | 'peer'; at: number } | null;
+}
+
+const VALID_CLOSE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011]);
+let nextConnectionId = 1;
+
+/**
+ * One socket to one endpoint (spec §3, §6, §7): TLS pinned to the stored certificate, the CONNECT handshake,
+ * keepalive, the 2 MB frame cap and the decoder policy. Every way it can end — failed attempt, peer close,
+ * keepalive budget, decoder policy, shutdown — goes through {@link close}, which records why exactly once.
+ */
+export class EndpointConnection extends EventEmitter<ConnectionEvents> implements Channel {
+  readonly groupId: string;
+  readonly hostName: string;
+  readonly connectionId = nextConnectionId++;
+  readonly endpoint: Readonly<EndpointTarget>;
+
+  readonly #o: EndpointConnectionOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  readonly #keepalive: Keepalive;
+  readonly #closed: Promise<CloseInfo>;
+  #resolveClosed!: (info: CloseInfo) => void;
+  #status: ConnectionStatus = 'idle';
+  #ws: WebSocket | undefined;
+  #connectId: string | undefined;
+  #attempt: { resolve: () => void; reject: (err: ConnectError) => void; error?: Promise<ConnectError> } | undefined;
+  #attemptTimer: TimerHandle | undefined;
+  #closeInfo: CloseInfo | undefined;
+  #connectedSince: number | null = null;
+  #closedAt = 0;
+  #messagesIn = 0;
+  #messagesOut = 0;
+
+  constructor(options: EndpointConnectionOptions) {
+    super();
+    this.#o = options;
+    this.endpoint = options.endpoint;
+    this.groupId = options.endpoint.groupId;
+    this.hostName = options.endpoint.hostName;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger()).child({ groupId: this.groupId, hostName: this.hostName, connectionId: this.connectionId });
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#keepalive = new Keepalive({
+      clock: this.#clock,
+      intervalMs: options.keepAliveIntervalMs,
+      maxMisses: options.maxPongMissAllowed,
+      sendPing: (data) => this.#ws?.ping(data),
+      onDead: (misses) => void this.close({ code: 1006, reason: `keepalive: ${misses} consecutive pongs missed`, terminate: true }),
+    });
+  }
+
+  /** Current lifecycle status. */
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  /** True while CONNECTED and the socket is open. */
+  get isOpen(): boolean {
+    return this.#status === 'connected' && this.#ws?.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
+  /** Aborted (with the close reason) as soon as the teardown starts. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Resolves once the socket is fully closed (never rejects). */
+  get closed(): Promise<CloseInfo> {
+    return this.#closed;
+  }
+
+  /** Figures for the admin surface. */
+  get stats(): ConnectionStats {
+    const c = this.#closeInfo;
+    return {
+      status: this.#status,
+      connectedSince: this.#connectedSince,
+      messagesIn: this.#messagesIn,
+      messagesOut: this.#messagesOut,
+      lastClose: c && this.#status === 'closed' ? { code: c.code, reason: c.reason, initiator: c.initiator, at: this.#closedAt } : null,
+      ...this.#keepalive.stats,
+    };
+  }
+
+  /**
+   * Open the socket and run the CONNECT handshake. Resolves when CONNECTED; rejects with a {@link ConnectError}
+   * once the socket is fully closed again (so a caller that moves on to the next endpoint never has two sockets).
+   * `signal` aborts the attempt. Callable once.
+   */
+  connect(signal?: AbortSignal): Promise<void> {
+    this.#transition('opening');
+    const promise = new Promise<void>((resolve, reject) => (this.#attempt = { resolve, reject }));
+    const timeoutMs = this.#o.handshakeTimeoutMs;
+    this.#attemptTimer = this.#clock.setTimeout(
+      () => this.#failAttempt(new ConnectError('handshake_timeout', `no CONNECT RESPONSE from ${this.hostName} within ${timeoutMs} ms`), 1000, true),
+      timeoutMs,
+    );
+    if (signal) {
+      const onAbort = () => this.#failAttempt(new ConnectError('aborted', `connection attempt to ${this.hostName} aborted`), 1001, true);
+      if (signal.aborted) {
+        queueMicrotask(onAbort);
+      } else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        void this.#closed.then(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    const ws = new WebSocket(this.endpoint.url, {
+      ...pinnedTlsOptions(this.endpoint),
+      maxPayload: this.#o.maxPayload ?? MAX_PAYLOAD,
+      perMessageDeflate: false,
+      handshakeTimeout: timeoutMs,
+      followRedirects: false,
+      closeTimeout: this.#o.closeTimeoutMs ?? 2000,
+    } as unknown as WebSocket.ClientOptions);
+    this.#ws = ws;
+    ws.on('open', () => this.#onOpen());
+    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
+    ws.on('pong', (data) => this.#onPong(data));
+    ws.on('error', (err) => this.#onError(err));
+    ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+    return promise;
+  }
+
+  /** Send one message as one text frame (a string as is). False when not CONNECTED (nothing sent). */
+  send(message: object | string): boolean {
+    if (!this.isOpen) return false;
+    this.#ws!.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.#messagesOut++;
+    return true;
+  }
+
+  /**
+   * The one teardown path: stop timers, abort {@link signal}, send a close frame (or destroy the socket), record
+   * why. The first call's code and reason win; later calls just wait. Resolves when the socket is fully closed.
+   */
+  close(options: CloseOptions): Promise<CloseInfo> {
+    if (this.#status === 'closing' || this.#status === 'closed') return this.#closed;
+    const wasConnected = this.#status === 'connected';
+    this.#closeInfo = { code: options.code, reason: options.reason, cause: options.cause, initiator: 'local', wasConnected };
+    if (this.#status === 'idle') {
+      this.#transition('closed');
+      this.#finish();
+      return this.#closed;
+    }
+    this.#transition('closing');
+    this.#stopActivity(options.reason);
+    const ws = this.#ws!;
+    if (ws.readyState === WebSocket.CLOSED) {
+      this.#finish();
+    } else if (options.terminate || ws.readyState === WebSocket.CONNECTING) {
+      ws.terminate();
+    } else if (ws.readyState === WebSocket.OPEN) {
+      const code = VALID_CLOSE_CODES.has(options.code) ? options.code : 1000;
+      ws.close(code, truncateReason(options.reason));
+    }
+    // CLOSING: ws is already closing (e.g. its own 1009); the 'close' event finishes the teardown.
+    return this.#closed;
+  }
+
+  #transition(to: ConnectionStatus): void {
+    if (!TRANSITIONS[this.#status].includes(to)) throw new Error(`EndpointConnection ${this.hostName}: illegal transition ${this.#status} → ${to}`);
+    this.#status = to;
+  }
+
+  #stopActivity(reason: string): void {
+    this.#keepalive.stop();
+    this.#clock.clearTimeout(this.#attemptTimer);
+    this.#attemptTimer = undefined;
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Error(reason));
+  }
+
+  #failAttempt(err: ConnectError, code: number, terminate: boolean): void {
+    if (!this.#attempt || (this.#status !== 'opening' && this.#status !== 'handshaking')) return;
+    this.#attempt.error ??= Promise.resolve(err);
+    void this.close({ code, reason: err.message, cause: err, terminate });
+  }
+
+  #onOpen(): void {
+    if (this.#status !== 'opening') return;
+    this.#transition('handshaking');
+    this.#connectId = newMessageId();
+    // The peer's certificate has been verified by now (checkServerIdentity ran before the upgrade was written).
+    this.#ws!.send(JSON.stringify(connectRequest(this.#o.token, epochSeconds(this.#clock), this.#connectId)));
+    this.#messagesOut++;
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.#status !== 'handshaking' && this.#status !== 'connected') return;
+    this.#messagesIn++;
+    let message: Message;
+    try {
+      message = decode(data, isBinary);
+    } catch (err) {
+      this.#decoderPolicy(err as DecodeError, data);
+      return;
+    }
+    if (this.#status === 'handshaking') {
+      this.#onHandshakeMessage(message);
+      return;
+    }
+    if (message.type === 'CONNECT' && message.subType === 'RESPONSE') {
+      this.#log.warn({ id: message.id }, 'CONNECT RESPONSE after the connection was established: ignored');
+      return;
+    }
+    const handler = this.#o.router.get(message.type, message.subType);
+    if (!handler) {
+      this.#decoderPolicy(new DecodeError('NBWSS_ERR_DECODE_TYPE', `no handler for ${message.type} ${message.subType}`, 1007), data);
+      return;
+    }
+    try {
+      handler(message, this);
+    } catch (err) {
+      this.#log.error({ err, type: message.type, subType: message.subType, id: message.id }, 'message handler threw');
+    }
+  }
+
+  #onHandshakeMessage(message: Message): void {
+    if (message.type !== 'CONNECT' || message.subType !== 'RESPONSE' || message.id !== this.#connectId) {
+      const what = message.type === 'CONNECT' && message.subType === 'RESPONSE' ? `a CONNECT RESPONSE with another id (${message.id})` : `${message.type} ${message.subType}`;
+      this.#failAttempt(new ConnectError('rejected', `${this.hostName} sent ${what} before the CONNECT RESPONSE to ${this.#connectId}`), 1008, false);
+      return;
+    }
+    if ((message.payload as { valid?: unknown } | null)?.valid !== true) {
+      this.#failAttempt(new ConnectError('rejected', `${this.hostName} rejected the CONNECT REQUEST (valid: ${JSON.stringify((message.payload as { valid?: unknown })?.valid)})`), 1000, false);
+      return;
+    }
+    this.#clock.clearTimeout(this.#attemptTimer);
+    this.#attemptTimer = undefined;
+    this.#transition('connected');
+    this.#connectedSince = this.#clock.now();
+    this.#keepalive.start();
+    const attempt = this.#attempt!;
+    this.#attempt = undefined;
+    attempt.resolve();
+    this.emit('connected');
+  }
+
+  #decoderPolicy(err: DecodeError, data: Buffer): void {
+    const fields = { code: err.code, closeCode: err.closeCode, reason: err.message, preview: preview(data) };
+    if (this.#o.ignoreDecoder) {
+      this.#log.warn(fields, 'undecodable frame ignored (exception.ignoreDecoder=true)');
+      return;
+    }
+    this.#log.warn(fields, 'undecodable frame: closing the connection (exception.ignoreDecoder=false)');
+    if (this.#status === 'handshaking') {
+      this.#failAttempt(new ConnectError('rejected', `${this.hostName} sent an undecodable frame before the CONNECT RESPONSE: ${err.message}`, { cause: err }), err.closeCode, false);
+    } else {
+      void this.close({ code: err.closeCode, reason: err.message, cause: err });
+    }
+  }
+
+  #onPong(data: Buffer): void {
+    const rttMs = this.#keepalive.pong(data);
+    if (rttMs !== undefined) this.emit('pong', { rttMs });
+  }
+
+  #onError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (this.#status === 'opening') {
+      if (this.#attempt && !this.#attempt.error) {
+        this.#attempt.error = classifyOpenError(err, this.endpoint, this.#o.handshakeTimeoutMs);
+        void this.close({ code: 1006, reason: err.message, cause: err, terminate: true });
+      }
+      return;
+    }
+    if (this.#status === 'closing' || this.#status === 'closed') {
+      this.#log.debug({ err }, 'socket error while closing');
+      return;
+    }
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.#log.warn({ maxPayload: this.#o.maxPayload ?? MAX_PAYLOAD }, `${OVERSIZE_REASON}: closing with 1009`);
+      this.#failAttempt(new ConnectError('rejected', `${this.hostName}: ${OVERSIZE_REASON}`, { cause: err }), 1009, false);
+      void this.close({ code: 1009, reason: OVERSIZE_REASON, cause: err });
+      return;
+    }
+    const closeCode = code === 'WS_ERR_INVALID_UTF8' ? 1007 : code?.startsWith('WS_ERR_') ? 1002 : 1006;
+    this.#log.warn({ err, closeCode }, 'socket error');
+    this.#failAttempt(new ConnectError('closed', `${this.hostName}: ${err.message}`, { cause: err }), closeCode, closeCode === 1006);
+    void this.close({ code: closeCode, reason: err.message, cause: err, terminate: closeCode === 1006 });
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#status !== 'closing') {
+      // The peer closed (or the socket dropped) first.
+      const wasConnected = this.#status === 'connected';
+      const text = reason || (code === 1006 ? 'connection lost (no close frame)' : 'closed by the endpoint');
+      if (this.#status === 'handshaking' && this.#attempt) {
+        this.#attempt.error ??= Promise.resolve(new ConnectError('closed', `${this.hostName} closed the connection before the CONNECT RESPONSE (${code} ${text})`));
+      }
+      this.#closeInfo = { code, reason: text, initiator: 'peer', wasConnected };
+      this.#transition('closing');
+      this.#stopActivity(text);
+    }
+    this.#finish();
+  }
+
+  /** Final step of the teardown: once the socket is closed. */
+  #finish(): void {
+    if (this.#status === 'closing') this.#transition('closed');
+    const ws = this.#ws;
+    if (ws) {
+      ws.removeAllListeners();
+      ws.on('error', () => {}); // a late error on a dead socket must not crash the process
+    }
+    this.#closedAt = this.#clock.now();
+    const info = this.#closeInfo!;
+    const attempt = this.#attempt;
+    this.#attempt = undefined;
+    this.#resolveClosed(info);
+    if (attempt) {
+      const fallback = new ConnectError('closed', `${this.hostName}: ${info.reason}`, { cause: info.cause });
+      void (attempt.error ?? Promise.resolve(fallback)).then(attempt.reject, () => attempt.reject(fallback));
+    }
+    if (info.wasConnected) {
+      this.#log.info({ code: info.code, reason: info.reason, initiator: info.initiator }, 'connection closed');
+      this.emit('disconnected', info);
+    }
+  }
+}
+
+/** A close reason must fit in 123 bytes of UTF-8. */
+function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason, 'utf8') <= 123) return reason;
+  let out = reason.slice(0, 120);
+  while (Buffer.byteLength(out, 'utf8') > 120) out = out.slice(0, -1);
+  return out + '…';
+}

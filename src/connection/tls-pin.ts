@@ -1,0 +1,99 @@
+import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import { isIP } from 'node:net';
+
+/** What the TLS layer needs to know about an endpoint to trust it. */
+export interface TrustAnchor {
+  /** The certificate accepted when the endpoint was added (PEM). */
+  certPem: string;
+  /** Its SHA-256 fingerprint, `AA:BB:…` upper case. */
+  certFingerprint: string;
+  /** With `--ca` at add time: trust a chain to this CA (and the usual host-name check) instead of the pin. */
+  caPem: string | null;
+}
+
+/** The presented certificate is not the pinned one (raised from `checkServerIdentity`). */
+export class PinMismatchError extends Error {
+  readonly code = 'NBWSS_PIN_MISMATCH';
+  constructor(
+    readonly expected: string,
+    readonly presented: string,
+  ) {
+    super(`certificate fingerprint ${presented} does not match the pinned ${expected}`);
+    this.name = 'PinMismatchError';
+  }
+}
+
+/**
+ * TLS options for `ws` / `tls.connect` that accept only the pinned certificate (or, with a CA, a chain to it).
+ *
+ * Trap (DESIGN.md): `checkServerIdentity` is not called when `rejectUnauthorized` is false, so the pin is enforced
+ * by giving the stored certificate as the only `ca` (chain verification accepts nothing else) AND comparing
+ * `fingerprint256` in `checkServerIdentity` (which runs before any byte of the HTTP upgrade — let alone the token —
+ * is written). The host name is not checked in pin mode: the fingerprint is a stronger statement than a name.
+ */
+export function pinnedTlsOptions(anchor: TrustAnchor): {
+  ca: string;
+  rejectUnauthorized: true;
+  checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
+} {
+  if (anchor.caPem) {
+    return { ca: anchor.caPem, rejectUnauthorized: true, checkServerIdentity: defaultCheckServerIdentity };
+  }
+  const expected = anchor.certFingerprint.toUpperCase();
+  return {
+    ca: anchor.certPem,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host, cert) => (cert.fingerprint256?.toUpperCase() === expected ? undefined : new PinMismatchError(expected, cert.fingerprint256 ?? '(none)')),
+  };
+}
+
+/** OpenSSL / Node codes of a certificate that failed verification (as opposed to a network failure). */
+const VERIFY_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** True when `err` says the peer's certificate was not trusted (chain, validity or name). */
+export function isCertificateVerifyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof PinMismatchError || (typeof code === 'string' && VERIFY_CODES.has(code));
+}
+
+/**
+ * The SHA-256 fingerprint of the certificate `url`'s server presents, fetched WITHOUT trusting it and without
+ * sending anything beyond the TLS handshake. Used only to log "expected X, presented Y" after a verification
+ * failure (Node does not hand the rejected certificate to the caller). Resolves undefined on any failure.
+ */
+export function presentedFingerprint(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      resolve(undefined);
+      return;
+    }
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    const socket = tlsConnect({ host, port: Number(u.port || 443), servername: isIP(host) ? '' : host, rejectUnauthorized: false });
+    const done = (fp: string | undefined) => {
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(fp);
+    };
+    const onAbort = () => done(undefined);
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('secureConnect', () => done(socket.getPeerCertificate().fingerprint256 || undefined));
+    socket.once('error', () => done(undefined));
+  });
+}
