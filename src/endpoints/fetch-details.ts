@@ -87,13 +87,13 @@ export async function fetchEndpointDetails(url: string, options: FetchDetailsOpt
       throw new EndpointError('NBWSS_ERR_NO_CERTIFICATE', GuideMessages.noCertificate, { cause: err, detail });
     }
     if (res.statusCode < 200 || res.statusCode > 299) {
-      res.body.destroy();
+      discard(res.body);
       const why = res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed)' : '';
       throw new EndpointError('NBWSS_ERR_NO_CERTIFICATE', GuideMessages.noCertificate, { detail: `${target.origin}${target.pathname}: HTTP ${res.statusCode}${why}` });
     }
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge(maxBytes);
     }
     text = await readCapped(res.body, maxBytes, host);
@@ -109,6 +109,12 @@ export async function fetchEndpointDetails(url: string, options: FetchDetailsOpt
     }
     throw err;
   }
+}
+
+/** Drop a body unread. undici reports the destroy as an 'error' event, which must not go unhandled. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function tooLarge(maxBytes: number): EndpointError {
