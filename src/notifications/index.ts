@@ -1,0 +1,12 @@
+export { NotificationSource, prepareNotifications } from './source.js';
+export type { NotificationSourceEvents, NotificationSourceOptions, RaiseResult, RaisedEvent } from './source.js';
+export { NotificationService } from './service.js';
+export type { ConnectionLifecycle, NotificationServiceOptions } from './service.js';
+export { GroupSender } from './sender.js';
+export type { SenderState, SenderStatus, GroupSenderOptions } from './sender.js';
+export { RetentionPruner } from './retention.js';
+export type { RetentionPrunerOptions } from './retention.js';
+export { readDeliveryStatus } from './status.js';
+export type { DeliveryStatus, GroupStatus } from './status.js';
+export { FrameBuilder, buildFrame, MAX_FRAME_BYTES, MAX_NOTIFICATION_BYTES } from './frame.js';
+export type * from './events.js';

@@ -1,0 +1,283 @@
+import type { EventEmitter } from 'node:events';
+import { epochSeconds, type Clock, type TimerHandle } from '../clock.js';
+import type { Channel } from '../connection/channel.js';
+import type { Logger } from '../logger.js';
+import { newMessageId, type Message } from '../protocol/messages.js';
+import type { DeliveryGroup, InflightBatch, OutboxStore } from '../store/outbox-store.js';
+import type { AckIgnoredEvent, BatchInfo, NotificationConfig, NotificationEvents } from './events.js';
+import { FrameBuilder, buildFrame } from './frame.js';
+
+/**
+ * `idle`: nothing in flight; waits for a raise, the poll timer (`notification.scheduledRate`) or the moment the
+ * oldest waiting notification becomes eligible. `awaitingAck`: one batch in flight (stop-and-wait).
+ * `stopped`: the connection went away; the in-flight batch stays recorded in the database.
+ */
+export type SenderState = 'idle' | 'awaitingAck' | 'stopped';
+
+/** What a sender reports for `status`. */
+export interface SenderStatus {
+  groupId: string;
+  hostName: string;
+  connectionId: number;
+  state: SenderState;
+  /** When the oldest waiting notification becomes eligible (epoch ms), when one waits for `notification.delay`. */
+  nextEligibleAt: number | null;
+}
+
+/** Options of {@link GroupSender}. */
+export interface GroupSenderOptions {
+  channel: Channel;
+  outbox: OutboxStore;
+  config: () => Readonly<NotificationConfig>;
+  clock: Clock;
+  logger: Logger;
+  /** Where `batchSent`, `batchResent`, `batchAcked` and `ackIgnored` are emitted. */
+  events: EventEmitter<NotificationEvents>;
+}
+
+interface Inflight extends InflightBatch {
+  frame: string;
+  bytes: number;
+  firstSentAt: number;
+  sendCount: number;
+}
+
+/**
+ * Delivers a server group's notifications through one connected endpoint (spec §5, DESIGN journey 1): reads the
+ * eligible rows after the group's cursor, sends them as one NOTIFICATION REQUEST, and sends nothing else until
+ * that request is acknowledged (stop-and-wait). The batch is recorded in the database before its first send and
+ * resent with the same id and identical bytes every `notification.scheduledRate` s until acknowledged — also by
+ * the next sender of the group (failover, restart), which rebuilds it from the outbox rows.
+ */
+export class GroupSender {
+  readonly groupId: string;
+  readonly channel: Channel;
+  readonly #outbox: OutboxStore;
+  readonly #config: () => Readonly<NotificationConfig>;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #events: EventEmitter<NotificationEvents>;
+  #state: SenderState = 'idle';
+  #inflight: Inflight | undefined;
+  #nextEligibleAt: number | undefined;
+  #resendTimer: TimerHandle | undefined;
+  #timeoutTimer: TimerHandle | undefined;
+  #idleTimer: TimerHandle | undefined;
+  #warnedMissingGroup = false;
+
+  constructor(options: GroupSenderOptions) {
+    this.channel = options.channel;
+    this.groupId = options.channel.groupId;
+    this.#outbox = options.outbox;
+    this.#config = options.config;
+    this.#clock = options.clock;
+    this.#log = options.logger.child({ groupId: this.groupId, hostName: this.channel.hostName });
+    this.#events = options.events;
+  }
+
+  get state(): SenderState {
+    return this.#state;
+  }
+
+  /** Resend the group's recorded in-flight batch at once, if any; else send the next eligible batch. */
+  start(): void {
+    this.#next();
+  }
+
+  /** Notifications were raised in this process: send them now if nothing is in flight and they are eligible. */
+  wake(): void {
+    if (this.#state !== 'idle') return;
+    if (this.#nextEligibleAt !== undefined && this.#clock.now() < this.#nextEligibleAt) return;
+    this.#next();
+  }
+
+  /** Stop sending through this connection. The in-flight batch stays in the database for the next sender. */
+  stop(): void {
+    this.#state = 'stopped';
+    this.#clearTimers();
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** The state shown by `status`. */
+  status(): SenderStatus {
+    return {
+      groupId: this.groupId,
+      hostName: this.channel.hostName,
+      connectionId: this.channel.connectionId,
+      state: this.#state,
+      nextEligibleAt: this.#nextEligibleAt ?? null,
+    };
+  }
+
+  /**
+   * A NOTIFICATION RESPONSE of this group. It acknowledges the in-flight batch only with the same id and a payload
+   * of `[]`; anything else is logged and changes nothing. A late one (after `sendTimeout`, even after a resend)
+   * still counts.
+   */
+  handleResponse(message: Message, from: Channel = this.channel): void {
+    const inflight = this.#inflight;
+    if (this.#state !== 'awaitingAck' || !inflight) return this.#ignore(message, from, 'nothing_in_flight');
+    if (message.id !== inflight.id) return this.#ignore(message, from, 'unknown_id');
+    if (!Array.isArray(message.payload) || message.payload.length !== 0) return this.#ignore(message, from, 'non_empty_payload');
+    const now = this.#clock.now();
+    let committed: boolean;
+    try {
+      committed = this.#outbox.acknowledge(this.groupId, inflight.id, now);
+    } catch (err) {
+      // the batch stays in flight; the endpoint acknowledges the resend
+      this.#log.error({ err, id: inflight.id }, 'cannot record the notification acknowledgement');
+      return;
+    }
+    if (!committed) this.#log.warn({ id: inflight.id }, 'acknowledged batch no longer recorded in flight (group deleted or re-added)');
+    this.#clearTimers();
+    this.#inflight = undefined;
+    this.#state = 'idle';
+    this.#emit('batchAcked', { ...this.#info(inflight, from.hostName), latencyMs: now - inflight.firstSentAt });
+    this.#next();
+  }
+
+  #ignore(message: Message, from: Channel, reason: AckIgnoredEvent['reason']): void {
+    this.#log.warn(
+      { id: message.id, inflightId: this.#inflight?.id ?? null, payloadLength: Array.isArray(message.payload) ? message.payload.length : null, reason },
+      'NOTIFICATION RESPONSE ignored: it acknowledges nothing',
+    );
+    this.#emit('ackIgnored', { groupId: this.groupId, hostName: from.hostName, id: message.id, reason });
+  }
+
+  /** Send the recorded in-flight batch, or build and send the next one, or wait. */
+  #next(): void {
+    if (this.#state !== 'idle') return;
+    this.#clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#nextEligibleAt = undefined;
+    try {
+      const group = this.#outbox.group(this.groupId);
+      if (!group) {
+        if (!this.#warnedMissingGroup) this.#log.warn('no delivery cursor for this group (no endpoint of it is stored); nothing to send');
+        this.#warnedMissingGroup = true;
+      } else if (group.inflight) {
+        this.#resume(group);
+      } else {
+        this.#sendNext(group);
+      }
+    } catch (err) {
+      this.#log.error({ err }, 'cannot read the outbox; retrying at the next poll');
+    }
+    if (this.#state === 'idle') this.#armIdle();
+  }
+
+  /** Rebuild the recorded batch from its outbox rows (same id, same timeStamp: same bytes) and send it. */
+  #resume(group: DeliveryGroup): void {
+    const rec = group.inflight!;
+    const builder = buildFrame(rec.id, rec.timeStamp, this.#outbox.rowsBetween(rec.firstSeq, rec.lastSeq));
+    if (builder.count !== rec.count) {
+      this.#log.error({ id: rec.id, expected: rec.count, found: builder.count }, 'in-flight batch rows missing from the outbox; rebuilding it under a new id');
+      this.#outbox.clearInflight(this.groupId, rec.id);
+      this.#sendNext({ ...group, inflight: null });
+      return;
+    }
+    this.#outbox.countSend(this.groupId, rec.id);
+    const inflight: Inflight = { ...rec, frame: builder.build(), bytes: builder.bytes, sendCount: rec.sendCount + 1 };
+    this.#inflight = inflight;
+    this.#state = 'awaitingAck';
+    this.#transmit(inflight);
+    this.#emit('batchResent', { ...this.#info(inflight, this.channel.hostName), reason: 'reconnect' });
+  }
+
+  /** Read the eligible rows after the cursor into one request, record it in flight, send it. */
+  #sendNext(group: DeliveryGroup): void {
+    const config = this.#config();
+    const now = this.#clock.now();
+    const delayMs = config.delay * 1000;
+    const eligibleUntil = now - delayMs;
+    const builder = new FrameBuilder(newMessageId(), epochSeconds(this.#clock));
+    for (const row of this.#outbox.rowsAfter(group.cursorSeq, config.maxBatchSize)) {
+      // eligibility is a prefix in seq order: the cursor cannot skip a row that is not yet eligible
+      if (row[3] > eligibleUntil) {
+        this.#nextEligibleAt = row[3] + delayMs;
+        break;
+      }
+      if (!builder.add(row)) break;
+    }
+    if (builder.count === 0) return;
+    const batch: InflightBatch = { id: builder.id, firstSeq: builder.firstSeq, lastSeq: builder.lastSeq, count: builder.count, timeStamp: builder.timeStamp };
+    if (!this.#outbox.setInflight(this.groupId, batch, now)) {
+      this.#log.warn({ id: batch.id }, 'could not record the batch in flight (group changed meanwhile); retrying');
+      return;
+    }
+    const inflight: Inflight = { ...batch, frame: builder.build(), bytes: builder.bytes, firstSentAt: now, sendCount: 1 };
+    this.#inflight = inflight;
+    this.#state = 'awaitingAck';
+    this.#nextEligibleAt = undefined;
+    this.#transmit(inflight);
+    this.#emit('batchSent', this.#info(inflight, this.channel.hostName));
+  }
+
+  /** One send of the in-flight frame, then wait: `sendTimeout` for the response, `scheduledRate` to resend. */
+  #transmit(inflight: Inflight): void {
+    if (!this.channel.send(inflight.frame)) {
+      this.#log.debug({ id: inflight.id }, 'connection not open; the batch waits for the next send');
+    }
+    const config = this.#config();
+    this.#clearTimers();
+    this.#timeoutTimer = this.#clock.setTimeout(() => {
+      this.#timeoutTimer = undefined;
+      this.#log.info({ id: inflight.id, sendCount: inflight.sendCount, resendInS: config.scheduledRate }, 'no NOTIFICATION RESPONSE within sendTimeout');
+    }, config.sendTimeout);
+    this.#resendTimer = this.#clock.setTimeout(() => this.#resend(), config.scheduledRate * 1000);
+  }
+
+  #resend(): void {
+    this.#resendTimer = undefined;
+    const inflight = this.#inflight;
+    if (this.#state !== 'awaitingAck' || !inflight) return;
+    try {
+      this.#outbox.countSend(this.groupId, inflight.id);
+    } catch (err) {
+      this.#log.warn({ err, id: inflight.id }, 'cannot count the resend');
+    }
+    inflight.sendCount++;
+    this.#transmit(inflight);
+    this.#emit('batchResent', { ...this.#info(inflight, this.channel.hostName), reason: 'timeout' });
+  }
+
+  /** Wait for a raise, the poll period, or the moment the oldest waiting row becomes eligible. */
+  #armIdle(): void {
+    let ms = this.#config().scheduledRate * 1000;
+    if (this.#nextEligibleAt !== undefined) ms = Math.max(0, Math.min(ms, this.#nextEligibleAt - this.#clock.now()));
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#next();
+    }, ms);
+  }
+
+  #clearTimers(): void {
+    this.#clock.clearTimeout(this.#resendTimer);
+    this.#clock.clearTimeout(this.#timeoutTimer);
+    this.#resendTimer = undefined;
+    this.#timeoutTimer = undefined;
+  }
+
+  /** Emit without letting a listener's exception stop delivery. */
+  #emit<K extends keyof NotificationEvents>(event: K, ...args: NotificationEvents[K]): void {
+    try {
+      (this.#events.emit as (e: K, ...a: NotificationEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.#log.error({ err, event }, 'notification event listener threw');
+    }
+  }
+
+  #info(inflight: Inflight, hostName: string): BatchInfo {
+    return {
+      groupId: this.groupId,
+      hostName,
+      id: inflight.id,
+      firstSeq: inflight.firstSeq,
+      lastSeq: inflight.lastSeq,
+      count: inflight.count,
+      bytes: inflight.bytes,
+      sendCount: inflight.sendCount,
+    };
+  }
+}

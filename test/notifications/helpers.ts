@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../../src/clock.js';
+import type { Channel } from '../../src/connection/channel.js';
+import { silentLogger } from '../../src/logger.js';
+import type { NotificationConfig, NotificationEvents } from '../../src/notifications/events.js';
+import { GroupSender } from '../../src/notifications/sender.js';
+import { notificationResponse, type Message } from '../../src/protocol/messages.js';
+import { Store } from '../../src/store/database.js';
+import { OutboxStore, type NewNotification } from '../../src/store/outbox-store.js';
+import { tempDir } from '../helpers/tmp.js';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  every?: number;
+}
+
+/** A clock driven by the test: timers fire only in {@link ManualClock.advance}, in time order. */
+export class ManualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  readonly #timers = new Map<TimerHandle, Timer>();
+
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  monotonic(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle: TimerHandle = { unref: () => handle };
+    this.#timers.set(handle, { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn });
+    return handle;
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const handle: TimerHandle = { unref: () => handle };
+    this.#timers.set(handle, { at: this.#now + ms, seq: this.#seq++, fn, every: ms });
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (handle) this.#timers.delete(handle);
+  }
+
+  clearInterval(handle: TimerHandle | undefined): void {
+    if (handle) this.#timers.delete(handle);
+  }
+
+  /** Pending timers. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  /** Move time forward by `ms`, firing every timer due on the way, in order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [TimerHandle, Timer] | undefined;
+      for (const entry of this.#timers) {
+        if (entry[1].at > end) continue;
+        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry;
+      }
+      if (!next) break;
+      const [handle, timer] = next;
+      this.#now = timer.at;
+      if (timer.every !== undefined) timer.at += timer.every;
+      else this.#timers.delete(handle);
+      timer.fn();
+    }
+    this.#now = end;
+  }
+}
+
+let nextConnectionId = 1;
+
+/** A Channel that records what is sent. */
+export class FakeChannel implements Channel {
+  readonly groupId: string;
+  readonly hostName: string;
+  readonly connectionId = nextConnectionId++;
+  isOpen = true;
+  readonly bufferedAmount = 0;
+  readonly #abort = new AbortController();
+  readonly signal = this.#abort.signal;
+  /** Every frame sent, as text. */
+  readonly sent: string[] = [];
+
+  constructor(groupId = 'g1', hostName = 'ep1.example.com') {
+    this.groupId = groupId;
+    this.hostName = hostName;
+  }
+
+  send(message: object | string): boolean {
+    if (!this.isOpen) return false;
+    this.sent.push(typeof message === 'string' ? message : JSON.stringify(message));
+    return true;
+  }
+
+  close(): void {
+    this.isOpen = false;
+    this.#abort.abort(new Error('closed'));
+  }
+
+  /** The sent frames, parsed. */
+  get messages(): Message[] {
+    return this.sent.map((s) => JSON.parse(s) as Message);
+  }
+
+  get last(): Message | undefined {
+    return this.messages.at(-1);
+  }
+}
+
+/** Notification settings for tests: no delay, 5 s resend, 2 s send timeout. */
+export function testConfig(over: Partial<NotificationConfig> = {}): NotificationConfig {
+  return { sendTimeout: 2000, scheduledRate: 5, delay: 0, maxBatchSize: 100, retention: 86400, ...over };
+}
+
+/** A JOB notification with the guide's fields. */
+export function job(jobId: number, state: 'QUEUED' | 'ACTIVE' | 'DONE' = 'DONE'): Record<string, unknown> {
+  return {
+    jobId,
+    parentJobId: 0,
+    jobType: 'BACKUP',
+    state,
+    status: 0,
+    startTime: 1459829698,
+    policyName: 'vmware2',
+    policyType: 'VMWARE',
+    scheduleType: 'ST_FULL',
+    clientName: 'DummyTestVM',
+  };
+}
+
+/** An IMAGE notification with the guide's fields. */
+export function image(n: number, operationId = 'CREATE'): Record<string, unknown> {
+  return { backupId: `vm_${n}`, operationId, clientName: 'vm', clientType: 'VMWARE', backupTime: 1459811698, createdTime: 1459829720 };
+}
+
+/** Rows for {@link OutboxStore.append}. */
+export function rows(object: 'JOB' | 'IMAGE', data: Record<string, unknown>[]): NewNotification[] {
+  return data.map((d) => ({ object, data: JSON.stringify(d) }));
+}
+
+/** A fresh database with a delivery group per id (cursor 0). */
+export function openTestStore(groups: string[] = ['g1']): { store: Store; outbox: OutboxStore; path: string } {
+  const path = join(tempDir(), 'nbwss.db');
+  const store = Store.open(path);
+  for (const g of groups) store.db.prepare('INSERT INTO delivery_groups (group_id, cursor_seq, created_at) VALUES (?, 0, 0)').run(g);
+  return { store, outbox: new OutboxStore(store), path };
+}
+
+/** A sender over a fake channel, with its events recorded. */
+export function makeSender(
+  outbox: OutboxStore,
+  clock: ManualClock,
+  config: NotificationConfig = testConfig(),
+  channel: FakeChannel = new FakeChannel(),
+): { sender: GroupSender; channel: FakeChannel; events: EventEmitter<NotificationEvents>; log: { event: string; args: unknown }[] } {
+  const events = new EventEmitter<NotificationEvents>();
+  const log: { event: string; args: unknown }[] = [];
+  for (const e of ['batchSent', 'batchResent', 'batchAcked', 'ackIgnored'] as const) events.on(e, (a: unknown) => log.push({ event: e, args: a }));
+  const sender = new GroupSender({ channel, outbox, config: () => config, clock, logger: silentLogger(), events });
+  return { sender, channel, events, log };
+}
+
+/** The endpoint's acknowledgement of `id`. */
+export function ack(id: string, payload: unknown[] = []): Message {
+  return { ...notificationResponse(id, 1), payload } as Message;
+}

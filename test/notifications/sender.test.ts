@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_FRAME_BYTES } from '../../src/notifications/frame.js';
+import { buildMessage, type NotificationRequest } from '../../src/protocol/messages.js';
+import type { Store } from '../../src/store/database.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
+import { Store as StoreClass } from '../../src/store/database.js';
+import { FakeChannel, ManualClock, ack, image, job, makeSender, openTestStore, rows, testConfig } from './helpers.js';
+
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+function setup(groups?: string[]) {
+  const t = openTestStore(groups);
+  stores.push(t.store);
+  return { ...t, clock: new ManualClock() };
+}
+
+describe('GroupSender batching', () => {
+  it('sends 3 JOB + 2 IMAGE as one request with two payload elements, by first appearance, raise order within each', () => {
+    const { outbox, clock } = setup();
+    const now = clock.now();
+    outbox.append([
+      { rows: rows('JOB', [job(1)]), raisedAt: now },
+      { rows: rows('IMAGE', [image(1)]), raisedAt: now },
+      { rows: rows('JOB', [job(2), job(3)]), raisedAt: now },
+      { rows: rows('IMAGE', [image(2)]), raisedAt: now },
+    ]);
+    const { sender, channel, log } = makeSender(outbox, clock);
+    sender.start();
+    expect(channel.sent).toHaveLength(1);
+    const msg = channel.last as NotificationRequest;
+    expect(msg.type).toBe('NOTIFICATION');
+    expect(msg.subType).toBe('REQUEST');
+    expect(msg.id).toMatch(/^[0-9A-F-]{36}$/);
+    expect(msg.timeStamp).toBe(Math.floor(now / 1000));
+    expect(msg.payload).toEqual([
+      { notificationType: 'INFO', object: 'JOB', data: [job(1), job(2), job(3)] },
+      { notificationType: 'INFO', object: 'IMAGE', data: [image(1), image(2)] },
+    ]);
+    // the spliced text is exactly what JSON.stringify of the message gives
+    expect(channel.sent[0]).toBe(JSON.stringify(buildMessage('NOTIFICATION', 'REQUEST', msg.id, msg.timeStamp, msg.payload)));
+    expect(log).toEqual([{ event: 'batchSent', args: expect.objectContaining({ firstSeq: 1, lastSeq: 5, count: 5, sendCount: 1, bytes: Buffer.byteLength(channel.sent[0]!) }) }]);
+    expect(outbox.group('g1')!.inflight).toMatchObject({ id: msg.id, firstSeq: 1, lastSeq: 5, count: 5, sendCount: 1 });
+
+    sender.handleResponse(ack(msg.id));
+    const g = outbox.group('g1')!;
+    expect(g.cursorSeq).toBe(5);
+    expect(g.inflight).toBeNull();
+    expect(g.ackedBatches).toBe(1);
+    expect(g.ackedNotifications).toBe(5);
+    expect(log.at(-1)).toMatchObject({ event: 'batchAcked', args: { id: msg.id, count: 5 } });
+    expect(sender.state).toBe('idle');
+  });
+
+  it('puts IMAGE first when an IMAGE was raised first', () => {
+    const { outbox, clock } = setup();
+    outbox.append([{ rows: [...rows('IMAGE', [image(1)]), ...rows('JOB', [job(1)])], raisedAt: clock.now() }]);
+    const { sender, channel } = makeSender(outbox, clock);
+    sender.start();
+    expect((channel.last as NotificationRequest).payload.map((e) => e.object)).toEqual(['IMAGE', 'JOB']);
+  });
+
+  it('sends at most maxBatchSize notifications per request, in seq order', () => {
+    const { outbox, clock } = setup();
+    outbox.append([{ rows: rows('JOB', Array.from({ length: 12 }, (_, i) => job(i + 1))), raisedAt: clock.now() }]);
+    const { sender, channel } = makeSender(outbox, clock, testConfig({ maxBatchSize: 5 }));
+    sender.start();
+    const seen: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const msg = channel.last as NotificationRequest;
+      seen.push(msg.payload[0]!.data.map((d) => d.jobId as number));
+      sender.handleResponse(ack(msg.id));
+    }
+    expect(seen).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]);
+    expect(channel.sent).toHaveLength(3);
+    expect(outbox.group('g1')!.cursorSeq).toBe(12);
+  });
+
+  it('never sends a request over 2 MB serialized', () => {
+    const { outbox, clock } = setup();
+    const big = (n: number) => ({ ...job(n), note: 'x'.repeat(300_000 + n) });
+    outbox.append([{ rows: rows('JOB', Array.from({ length: 15 }, (_, i) => big(i + 1))), raisedAt: clock.now() }]);
+    outbox.append([{ rows: rows('IMAGE', [image(1)]), raisedAt: clock.now() }]);
+    const { sender, channel } = makeSender(outbox, clock, testConfig({ maxBatchSize: 500 }));
+    sender.start();
+    const jobIds: number[] = [];
+    for (let i = 0; i < 10 && channel.sent.length > i; i++) {
+      const frame = channel.sent[i]!;
+      expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      const msg = JSON.parse(frame) as NotificationRequest;
+      for (const e of msg.payload) if (e.object === 'JOB') jobIds.push(...e.data.map((d) => d.jobId as number));
+      sender.handleResponse(ack(msg.id));
+    }
+    expect(channel.sent.length).toBe(3); // 6 + 6 + 3 JOB (+ the IMAGE) of ~300 KB each
+    expect(Buffer.byteLength(channel.sent[0]!)).toBeGreaterThan(MAX_FRAME_BYTES - 310_000);
+    expect(jobIds).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(outbox.group('g1')!.cursorSeq).toBe(16);
+  });
+});
+
+describe('GroupSender timing', () => {
+  it('holds a notification back notification.delay seconds after it was raised', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel } = makeSender(outbox, clock, testConfig({ delay: 30, scheduledRate: 60 }));
+    const t0 = clock.now();
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: t0 }]);
+    sender.start();
+    expect(channel.sent).toHaveLength(0);
+    clock.advance(10_000);
+    outbox.append([{ rows: rows('JOB', [job(2)]), raisedAt: clock.now() }]);
+    sender.wake();
+    clock.advance(19_999);
+    expect(channel.sent).toHaveLength(0);
+    clock.advance(1);
+    expect(channel.sent).toHaveLength(1); // at t0 + 30 s: only the first
+    const first = channel.last as NotificationRequest;
+    expect(first.payload[0]!.data.map((d) => d.jobId)).toEqual([1]);
+    sender.handleResponse(ack(first.id));
+    expect(channel.sent).toHaveLength(1); // the second is eligible at t0 + 40 s
+    clock.advance(9_999);
+    expect(channel.sent).toHaveLength(1);
+    clock.advance(1);
+    expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([2]);
+  });
+
+  it('stop-and-wait: a notification raised while a batch is unacknowledged waits for the ack, then goes at once', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel } = makeSender(outbox, clock);
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]);
+    sender.start();
+    outbox.append([{ rows: rows('JOB', [job(2)]), raisedAt: clock.now() }]);
+    sender.wake();
+    clock.advance(1000);
+    expect(channel.sent).toHaveLength(1);
+    sender.handleResponse(ack((channel.last as NotificationRequest).id));
+    expect(channel.sent).toHaveLength(2);
+    expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([2]);
+  });
+
+  it('resends with the same id and identical bytes every scheduledRate until acknowledged; a late ack counts', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel, log } = makeSender(outbox, clock, testConfig({ sendTimeout: 2000, scheduledRate: 5 }));
+    outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: clock.now() }]);
+    sender.start();
+    clock.advance(4999);
+    expect(channel.sent).toHaveLength(1);
+    clock.advance(1);
+    expect(channel.sent).toHaveLength(2);
+    clock.advance(10_000);
+    expect(channel.sent).toHaveLength(4);
+    expect(new Set(channel.sent).size).toBe(1);
+    expect(outbox.group('g1')!.inflight!.sendCount).toBe(4);
+    expect(log.filter((l) => l.event === 'batchResent')).toHaveLength(3);
+    expect(log.at(-1)).toMatchObject({ event: 'batchResent', args: { reason: 'timeout', sendCount: 4 } });
+    // late: after sendTimeout (2 s), before the next resend
+    clock.advance(3000);
+    sender.handleResponse(ack((channel.last as NotificationRequest).id));
+    expect(outbox.group('g1')!.cursorSeq).toBe(2);
+    clock.advance(60_000);
+    expect(channel.sent).toHaveLength(4); // no more resends
+  });
+
+  it('ignores an ack with another id or a non-empty payload, and still takes the right one', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel, log } = makeSender(outbox, clock);
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]);
+    sender.start();
+    const id = (channel.last as NotificationRequest).id;
+    sender.handleResponse(ack('0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872'));
+    sender.handleResponse(ack(id, [{ error: 'no' }]));
+    expect(outbox.group('g1')!.cursorSeq).toBe(0);
+    expect(outbox.group('g1')!.inflight!.id).toBe(id);
+    expect(log.filter((l) => l.event === 'ackIgnored').map((l) => (l.args as { reason: string }).reason)).toEqual(['unknown_id', 'non_empty_payload']);
+    sender.handleResponse(ack(id));
+    expect(outbox.group('g1')!.cursorSeq).toBe(1);
+    sender.handleResponse(ack(id)); // a duplicate ack of an acknowledged batch
+    expect(log.at(-1)).toMatchObject({ event: 'ackIgnored', args: { reason: 'nothing_in_flight' } });
+    expect(outbox.group('g1')!.cursorSeq).toBe(1);
+  });
+
+  it('polls every scheduledRate for notifications appended by another process', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel } = makeSender(outbox, clock);
+    sender.start();
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]); // no wake
+    clock.advance(4999);
+    expect(channel.sent).toHaveLength(0);
+    clock.advance(1);
+    expect(channel.sent).toHaveLength(1);
+  });
+});
+
+describe('GroupSender failover and restart', () => {
+  it('resends the in-flight batch, same id and bytes, through the next connection of the group', () => {
+    const { outbox, clock } = setup();
+    const first = makeSender(outbox, clock);
+    outbox.append([{ rows: [...rows('JOB', [job(1)]), ...rows('IMAGE', [image(1)])], raisedAt: clock.now() }]);
+    first.sender.start();
+    first.sender.stop();
+    first.channel.close();
+    clock.advance(20_000);
+    expect(first.channel.sent).toHaveLength(1);
+    outbox.append([{ rows: rows('JOB', [job(2)]), raisedAt: clock.now() }]);
+    const second = makeSender(outbox, clock, testConfig(), new FakeChannel('g1', 'ep2.example.com'));
+    second.sender.start();
+    expect(second.channel.sent).toEqual(first.channel.sent);
+    expect(second.log).toEqual([{ event: 'batchResent', args: expect.objectContaining({ reason: 'reconnect', sendCount: 2, hostName: 'ep2.example.com' }) }]);
+    second.sender.handleResponse(ack((second.channel.last as NotificationRequest).id));
+    expect((second.channel.last as NotificationRequest).payload[0]!.data).toEqual([job(2)]);
+  });
+
+  it('after a restart, rebuilds the in-flight batch from the database byte for byte', () => {
+    const { store, outbox, clock, path } = setup();
+    const before = makeSender(outbox, clock);
+    outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: clock.now() }]);
+    before.sender.start();
+    before.sender.stop(); // the daemon died
+    stores.splice(stores.indexOf(store), 1);
+    store.close();
+    const reopened = StoreClass.open(path);
+    stores.push(reopened);
+    clock.advance(3_600_000); // the timeStamp is the first send's, not the resend's
+    const after = makeSender(new OutboxStore(reopened), clock);
+    after.sender.start();
+    expect(after.channel.sent).toEqual(before.channel.sent);
+  });
+});
