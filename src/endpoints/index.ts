@@ -1,5 +1,5 @@
 /** Endpoint credentials (spec §8): validation, URL fetch, certificate fetch and pinning, token encryption. */
-export { EndpointService, toSummary } from './service.js';
+export { EndpointService, toSummary, trustMode } from './service.js';
 export type { AddOptions, AddResult, CertificateSummary, EndpointServiceOptions, EndpointSummary, EndpointView, ValidationResult } from './service.js';
 export { ENDPOINT_MEMBERS, MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, validateEndpointUrl, validateToken } from './validate.js';
 export type { EndpointDetails, PublicDetails } from './validate.js';
@@ -7,6 +7,4 @@ export { fetchEndpointDetails, parseDetailsUrl } from './fetch-details.js';
 export type { FetchDetailsOptions } from './fetch-details.js';
 export { dialTarget, fetchCertificate } from './certificate.js';
 export type { CertificateFetcher, FetchCertificateOptions, FetchedCertificate } from './certificate.js';
-export { checkPinnedCertificate, endpointTlsOptions, trustMode } from './trust.js';
-export type { EndpointTlsOptions, TrustRecord } from './trust.js';
 export { TokenCipher } from './token-cipher.js';

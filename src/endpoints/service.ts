@@ -7,7 +7,6 @@ import type { Logger } from '../logger.js';
 import type { ConnectionState, EndpointRecord, EndpointState, EndpointStore } from '../store/endpoint-store.js';
 import { fetchCertificate as defaultFetcher, type CertificateFetcher, type FetchedCertificate } from './certificate.js';
 import type { TokenCipher } from './token-cipher.js';
-import { trustMode } from './trust.js';
 import { parseEndpointDetails, publicDetails, validateToken, type EndpointDetails, type PublicDetails } from './validate.js';
 
 /** Dependencies of {@link EndpointService}. */
@@ -94,6 +93,15 @@ function certificateSummary(pem: string): CertificateSummary {
   return rest;
 }
 
+/**
+ * How a connection trusts a stored endpoint: `pinned` (only the certificate accepted at add; the connection passes it
+ * as `ca` and compares `fingerprint256` in `checkServerIdentity`, see `connection/tls-pin.ts`) or `ca` (any
+ * certificate chaining to the CA given with `--ca` that names the host, so the endpoint can renew its certificate).
+ */
+export function trustMode(rec: Pick<EndpointRecord, 'caPem'>): 'pinned' | 'ca' {
+  return rec.caPem ? 'ca' : 'pinned';
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -147,12 +155,13 @@ export class EndpointService {
     if (options.caPem) {
       if (!certificate.chainVerified) throw ssl(`the certificate does not chain to the CA given with --ca: ${certificate.chainError ?? 'unknown reason'}`);
       if (certificate.hostnameError) throw ssl(certificate.hostnameError);
-    } else if (!certificate.selfSigned && !certificate.chainVerified) {
-      // A pinned certificate is a TLS trust anchor later; OpenSSL (Node 20) only accepts a self-signed one or a
-      // chain to a known root. Refuse now rather than store an endpoint that can never connect.
+    } else if (!certificate.selfSigned) {
+      // The pinned certificate becomes the connection's only trust anchor (`ca`, see connection/tls-pin.ts), and
+      // OpenSSL (Node 20) accepts only a self-signed anchor there. Refuse now rather than store an endpoint that
+      // could never connect.
       throw ssl(
-        `the certificate is issued by "${certificate.issuer}", which is not a CA Node trusts (${certificate.chainError ?? 'unverified'}); ` +
-          'add the endpoint with --ca FILE (the issuing CA) instead',
+        `only a self-signed certificate can be pinned; this one is issued by "${certificate.issuer}": ` +
+          'add the endpoint with --ca FILE (the root CA of its chain) instead',
       );
     }
     if (expected !== undefined) {

@@ -1,9 +1,7 @@
-import { connect } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { fetchCertificate, dialTarget } from '../../src/endpoints/certificate.js';
-import { endpointTlsOptions, checkPinnedCertificate } from '../../src/endpoints/trust.js';
-import { ConnectError, EndpointError } from '../../src/errors.js';
-import { freshCertificate, testCertificate } from '../helpers/certs.js';
+import { EndpointError } from '../../src/errors.js';
+import { testCertificate } from '../helpers/certs.js';
 import { closedPort, startTcpServer, startTlsServer } from '../helpers/tls-server.js';
 
 async function rejection(p: Promise<unknown>): Promise<EndpointError> {
@@ -84,62 +82,5 @@ describe('fetchCertificate against a real local TLS server', () => {
     const ctrl = new AbortController();
     ctrl.abort(new Error('stop'));
     await rejection(fetchCertificate(server.wssUrl(), { timeoutMs: 5000, signal: ctrl.signal }));
-  });
-});
-
-/** Connect with the trust options of a stored endpoint; resolves 'secure' or the error. */
-function tryConnect(url: string, rec: Parameters<typeof endpointTlsOptions>[0]): Promise<'secure' | Error> {
-  const { host, port } = dialTarget(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, ...endpointTlsOptions(rec) });
-    socket.once('secureConnect', () => {
-      socket.destroy();
-      resolve('secure');
-    });
-    socket.once('error', (err) => resolve(err));
-  });
-}
-
-describe('endpointTlsOptions (what a connection uses later)', () => {
-  it('pinned: accepts exactly the pinned self-signed certificate', async () => {
-    const cert = await testCertificate('127.0.0.1');
-    const server = await startTlsServer(cert);
-    const rec = { url: server.wssUrl(), certPem: cert.cert, certFingerprint: cert.fingerprint256, caPem: null };
-    expect(await tryConnect(rec.url, rec)).toBe('secure');
-  });
-
-  it('pinned: refuses another certificate for the same names (pin mismatch)', async () => {
-    const pinned = await testCertificate('127.0.0.1');
-    const server = await startTlsServer(await freshCertificate('127.0.0.1'));
-    const result = await tryConnect(server.wssUrl(), { url: server.wssUrl(), certPem: pinned.cert, certFingerprint: pinned.fingerprint256, caPem: null });
-    expect(result).toBeInstanceOf(Error);
-  });
-
-  it('pinned: the fingerprint check rejects a chain-valid certificate that is not the pinned one', () => {
-    const err = checkPinnedCertificate({ certFingerprint: 'AA' }, { fingerprint256: 'BB' });
-    expect(err).toBeInstanceOf(ConnectError);
-    expect(err!.reason).toBe('pin_mismatch');
-    expect(checkPinnedCertificate({ certFingerprint: 'AA' }, { fingerprint256: 'AA' })).toBeUndefined();
-  });
-
-  it('CA mode: accepts a renewed certificate from the same CA, refuses one from another CA', async () => {
-    const ca = await testCertificate({ hosts: [], commonName: 'Test CA', isCa: true });
-    const first = await testCertificate({ hosts: ['127.0.0.1'], ca: { key: ca.key, cert: ca.cert } });
-    const server = await startTlsServer(first);
-    const rec = { url: server.wssUrl(), certPem: first.cert, certFingerprint: first.fingerprint256, caPem: ca.cert };
-    await server.restart(await freshCertificate({ hosts: ['127.0.0.1'], ca: { key: ca.key, cert: ca.cert } }));
-    expect(await tryConnect(rec.url, rec)).toBe('secure');
-    const other = await testCertificate({ hosts: [], commonName: 'Other CA', isCa: true });
-    await server.restart(await freshCertificate({ hosts: ['127.0.0.1'], ca: { key: other.key, cert: other.cert } }));
-    expect(await tryConnect(rec.url, rec)).toBeInstanceOf(Error);
-  });
-
-  it('CA mode: refuses a certificate from the CA that does not name the host', async () => {
-    const ca = await testCertificate({ hosts: [], commonName: 'Test CA', isCa: true });
-    const leaf = await testCertificate({ hosts: ['elsewhere.test'], ca: { key: ca.key, cert: ca.cert } });
-    const server = await startTlsServer(leaf);
-    const result = await tryConnect(server.wssUrl(), { url: server.wssUrl(), certPem: leaf.cert, certFingerprint: leaf.fingerprint256, caPem: ca.cert });
-    expect(result).toBeInstanceOf(Error);
-    expect((result as NodeJS.ErrnoException).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 });
