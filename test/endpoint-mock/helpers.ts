@@ -1,0 +1,160 @@
+import { once } from 'node:events';
+import { onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import type { Clock, TimerHandle } from '../../src/clock.js';
+import { createMockEndpoint, type MockEndpoint, type MockEndpointOptions } from '../../src/endpoint-mock/index.js';
+import { connectRequest, newMessageId, type Message, type NotificationElement } from '../../src/protocol/index.js';
+
+/** A mock endpoint on 127.0.0.1, port 0, closed when the test finishes. */
+export async function startEndpoint(options: MockEndpointOptions = {}): Promise<MockEndpoint> {
+  const endpoint = await createMockEndpoint({ host: '127.0.0.1', token: 'secret-token', ...options });
+  onTestFinished(() => endpoint.close({ terminate: true }));
+  return endpoint;
+}
+
+/** The guide's JOB and IMAGE notifications (spec §5). */
+export function guidePayload(jobId = 146): NotificationElement[] {
+  return [
+    {
+      notificationType: 'INFO',
+      object: 'JOB',
+      data: [{ scheduleType: 'ST_FULL', clientName: 'DummyTestVM', status: 0, startTime: 1459829698, state: 'DONE', policyName: 'vmware2', parentJobId: 145, jobId, policyType: 'VMWARE', jobType: 'BACKUP' }],
+    },
+    {
+      notificationType: 'INFO',
+      object: 'IMAGE',
+      data: [{ clientType: 'VMWARE', clientName: 'DummyTestVM', backupTime: 1459811698, createdTime: 1459829720, operationId: 'UPDATE', backupId: 'DummyTestVM_1459811698' }],
+    },
+  ];
+}
+
+/**
+ * A `ws` client playing NetBackup: pins the endpoint's certificate (as `ca` plus a fingerprint check), queues
+ * what it receives, and lets a test await the next message that matches.
+ */
+export class FakeNetBackup {
+  readonly ws: WebSocket;
+  readonly received: Message[] = [];
+  readonly pongs: number[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly #waiters: { match: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as Message;
+      this.received.push(m);
+      const i = this.#waiters.findIndex((w) => w.match(m));
+      if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
+    });
+    ws.on('pong', () => this.pongs.push(this.received.length));
+    ws.on('error', () => {}); // errors also end in 'close', which tests await
+    this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+  }
+
+  /** Open a socket to the endpoint (not yet CONNECTed). */
+  static async open(endpoint: MockEndpoint, options: { maxPayload?: number; path?: string } = {}): Promise<FakeNetBackup> {
+    const url = options.path ? endpoint.url.replace(endpoint.path, options.path) : endpoint.url;
+    const ws = new WebSocket(url, {
+      ca: endpoint.certPem,
+      maxPayload: options.maxPayload ?? 2 * 1024 * 1024,
+      checkServerIdentity: (_host, cert) => (cert.fingerprint256 === endpoint.fingerprint256 ? undefined : new Error('fingerprint mismatch')),
+    });
+    const client = new FakeNetBackup(ws);
+    onTestFinished(() => ws.terminate());
+    await once(ws, 'open');
+    return client;
+  }
+
+  /** Open and CONNECT with `token`; resolves with the CONNECT RESPONSE. */
+  static async connect(endpoint: MockEndpoint, token = endpoint.token, options: { maxPayload?: number } = {}): Promise<{ client: FakeNetBackup; response: Message }> {
+    const client = await FakeNetBackup.open(endpoint, options);
+    const response = await client.request(connectRequest(token, Math.floor(Date.now() / 1000)));
+    return { client, response };
+  }
+
+  /** Resolve with the next received message matching `match` (messages already received count too). */
+  next(match: (m: Message) => boolean): Promise<Message> {
+    const found = this.received.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+
+  /** Send a message and await the response with the same id. */
+  request(message: { id: string }): Promise<Message> {
+    const reply = this.next((m) => m.id === message.id && m.subType === 'RESPONSE');
+    this.send(message);
+    return reply;
+  }
+
+  send(message: object | string): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** A NOTIFICATION REQUEST (upper-case UUID unless `id` is given). */
+  notification(payload: unknown = guidePayload(), id: string = newMessageId()) {
+    return { version: '1.0', id, type: 'NOTIFICATION', subType: 'REQUEST', timeStamp: Math.floor(Date.now() / 1000), payload };
+  }
+
+  /**
+   * Ping, then make a round trip the endpoint must answer (a CONNECT REQUEST with a wrong id would change
+   * state, so a fresh NOTIFICATION is used only when connected): resolves true when the pong came first.
+   * Frames are handled in order, so a pong sent at all arrives before the later answer.
+   */
+  async pingAnsweredBefore(roundTrip: () => Promise<unknown>): Promise<boolean> {
+    const before = this.pongs.length;
+    this.ws.ping();
+    await roundTrip();
+    return this.pongs.length > before;
+  }
+}
+
+/** A clock the test moves by hand: timers fire only in {@link ManualClock.advance}. */
+export class ManualClock implements Clock {
+  #t = 0;
+  #next = 1;
+  readonly #timers = new Map<number, { at: number; fn: () => void; every?: number }>();
+
+  now(): number {
+    return 1_700_000_000_000 + this.#t;
+  }
+  monotonic(): number {
+    return this.#t;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.#add(fn, ms);
+  }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.#add(fn, ms, ms);
+  }
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (handle) this.#timers.delete((handle as unknown as { id: number }).id);
+  }
+  clearInterval(handle: TimerHandle | undefined): void {
+    this.clearTimeout(handle);
+  }
+  /** Timers pending. */
+  get pending(): number {
+    return this.#timers.size;
+  }
+  /** Move time forward by `ms`, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.#t + ms;
+    for (;;) {
+      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      const [id, timer] = due;
+      this.#t = timer.at;
+      if (timer.every) timer.at += timer.every;
+      else this.#timers.delete(id);
+      timer.fn();
+    }
+    this.#t = end;
+  }
+  #add(fn: () => void, ms: number, every?: number): TimerHandle {
+    const id = this.#next++;
+    this.#timers.set(id, { at: this.#t + ms, fn, ...(every ? { every } : {}) });
+    const handle = { id, unref: () => handle };
+    return handle;
+  }
+}
