@@ -57,6 +57,14 @@ export class ManualClock implements Clock {
   }
 }
 
+/** Resolves once `clock` has a timer waiting (a route has reached its wait), checking between I/O turns. */
+export function timerSet(clock: ManualClock): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (clock.pending > 0 ? resolve() : setImmediate(check));
+    check();
+  });
+}
+
 const started: MockNetBackup[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((m) => m.close()));

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { call, login, NB_JSON, startMock } from './helpers.js';
@@ -22,7 +23,7 @@ describe('media types', () => {
     const { url } = await startMock();
     const token = await login(url);
     const get = (headers: Record<string, string>) => call(url, 'GET', '/netbackup/admin/jobs', { token, headers });
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { accept: 'application/json' },
       { accept: 'application/vnd.netbackup+json;version=11.0' },
       { accept: 'application/vnd.netbackup+json;version=3.0', 'content-type': 'application/vnd.netbackup+json;version=1.0' },
@@ -80,9 +81,10 @@ describe('X-Request-ID, unknown routes, limits', () => {
     const streamed = await request(`${url}/netbackup/login`, {
       method: 'POST',
       headers: { 'content-type': NB_JSON },
-      body: (async function* () {
+      // A stream has no Content-Length: the limit must be enforced while reading.
+      body: Readable.from((function* () {
         for (let i = 0; i < 8; i++) yield Buffer.alloc(512, 120);
-      })(),
+      })()),
     });
     expect(streamed.statusCode).toBe(413);
     await streamed.body.dump();
