@@ -147,12 +147,13 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** Read a properties file into checked values, throwing a ConfigError naming key, value, file and line. */
-function readFileValues(file: string, warnings: string[]): Map<ConfigKey, Parsed> {
+function readFileValues(file: string, warnings: string[], origin?: string): Map<ConfigKey, Parsed> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read configuration file ${file}: ${(err as Error).message}`, { cause: err });
+    const from = origin ? ` (from ${origin})` : '';
+    throw new ConfigError(`cannot read configuration file ${file}${from}: ${(err as Error).message}`, { cause: err });
   }
   const values = new Map<ConfigKey, Parsed>();
   for (const entry of parseProperties(text)) {
@@ -187,7 +188,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const fileValues = new Map<ConfigKey, Parsed>();
   if (explicit !== undefined) {
     file = resolve(cwd, explicit);
-    for (const [k, v] of readFileValues(file, warnings)) fileValues.set(k, v);
+    const origin = options.file !== undefined ? '--config' : '$NBWSS_CONFIG';
+    for (const [k, v] of readFileValues(file, warnings, origin)) fileValues.set(k, v);
   } else {
     const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
     try {
