@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { registerEndpointsCommands } from './endpoints.js';
 
 /**
  * Every command group registers itself here, one line each, in the order `nbwss --help` lists them.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerEndpointsCommands(program);
 }

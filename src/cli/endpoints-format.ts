@@ -1,0 +1,101 @@
+import type { CertificateInfo } from '../certificates.js';
+import type { FetchedCertificate } from '../endpoints/certificate.js';
+import type { CertificateSummary, EndpointSummary, EndpointView } from '../endpoints/service.js';
+import type { PublicDetails } from '../endpoints/validate.js';
+import { formatTable } from './context.js';
+
+/** Human output of `nbwss endpoints …`: plain aligned text, no colour, stable enough to grep. */
+
+function lines(pairs: [string, string | number | null | undefined][], indent = ''): string {
+  const width = Math.max(...pairs.map(([k]) => k.length)) + 1;
+  return pairs.map(([k, v]) => `${indent}${(k + ':').padEnd(width)}  ${v === null || v === undefined || v === '' ? '-' : String(v)}`).join('\n') + '\n';
+}
+
+/** The endpoint details, without the token. */
+export function formatDetails(details: PublicDetails): string {
+  return (
+    'Endpoint\n' +
+    lines(
+      [
+        ['Host name', details.hostName],
+        ['URL', details.url],
+        ['Group ID', details.groupId],
+        ['Priority', details.priority],
+        ['Token', '(not shown)'],
+      ],
+      '  ',
+    )
+  );
+}
+
+/** A certificate as an operator checks it before trusting it. */
+export function formatCertificate(cert: CertificateSummary | CertificateInfo, title = 'Certificate', trust?: string): string {
+  return (
+    `${title}\n` +
+    lines(
+      [
+        ['Subject', cert.subject],
+        ['Issuer', cert.issuer],
+        ['Valid from', cert.validFrom],
+        ['Valid to', cert.validTo],
+        ['SHA-256 fingerprint', cert.fingerprint256],
+        ['Subject alt names', cert.subjectAltNames.join(', ')],
+        ['Self-signed', cert.selfSigned ? 'yes' : 'no'],
+        ...(trust ? ([['Trust', trust]] as [string, string][]) : []),
+      ],
+      '  ',
+    )
+  );
+}
+
+/** What TLS verification made of a fetched certificate, in words. */
+export function describeTrust(cert: FetchedCertificate, withCa: boolean): string {
+  if (withCa) {
+    if (!cert.chainVerified) return `does NOT chain to the CA given with --ca (${cert.chainError ?? 'unverified'})`;
+    return cert.hostnameError ? `chains to the CA given with --ca, but ${cert.hostnameError}` : 'chains to the CA given with --ca';
+  }
+  if (cert.selfSigned) return 'self-signed: trusted once pinned by add';
+  return `issued by a CA (${cert.chainVerified ? 'one Node trusts' : cert.chainError ?? 'unverified'}): add it with --ca FILE (the root CA of its chain)`;
+}
+
+/** Warnings about a certificate's validity period, empty when it is current. */
+export function validityWarnings(cert: CertificateSummary, now: number = Date.now()): string[] {
+  const out: string[] = [];
+  if (Date.parse(cert.validTo) < now) out.push(`the certificate expired on ${cert.validTo}: connections will fail until the endpoint renews it`);
+  if (Date.parse(cert.validFrom) > now) out.push(`the certificate is not valid before ${cert.validFrom}`);
+  return out;
+}
+
+function shortFingerprint(fp: string): string {
+  return fp.length > 23 ? `${fp.slice(0, 23)}…` : fp;
+}
+
+/** The aligned table of `nbwss endpoints list`. */
+export function formatList(endpoints: EndpointSummary[]): string {
+  if (endpoints.length === 0) return 'No endpoints. Add one with: nbwss endpoints add --file endpoint.json --accept-certificate\n';
+  return formatTable(
+    ['HOST NAME', 'URL', 'GROUP ID', 'PRIORITY', 'STATE', 'CONNECTION', 'FINGERPRINT (SHA-256)'],
+    endpoints.map((e) => [e.hostName, e.url, e.groupId, e.priority, e.state, e.connectionState, shortFingerprint(e.fingerprint)]),
+  );
+}
+
+/** The detail view of `nbwss endpoints show`. */
+export function formatView(v: EndpointView): string {
+  const since = v.connectionChangedAt ? ` (since ${v.connectionChangedAt})` : '';
+  let out = lines([
+    ['Host name', v.hostName],
+    ['URL', v.url],
+    ['Group ID', v.groupId],
+    ['Priority', v.priority],
+    ['State', v.state],
+    ['Connection state', v.connectionState + since],
+    ['Last error', v.lastError],
+    ['Trust', v.trust === 'ca' ? 'any certificate chaining to the CA given at add' : 'the pinned certificate only'],
+    ['Token', v.token ?? '(hidden; --show-token to view)'],
+    ['Created', v.createdAt],
+    ['Updated', v.updatedAt],
+  ]);
+  out += formatCertificate(v.certificate, v.trust === 'ca' ? 'Certificate seen at add' : 'Pinned certificate');
+  if (v.caCertificate) out += formatCertificate(v.caCertificate, 'Trusted CA');
+  return out;
+}

@@ -1,0 +1,243 @@
+import { readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import type { Config } from '../config/index.js';
+import type { FetchedCertificate } from '../endpoints/certificate.js';
+import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
+import { MAX_DETAILS_BYTES, parseEndpointDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
+import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
+import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { describeTrust, formatCertificate, formatDetails, formatList, formatView, validityWarnings } from './endpoints-format.js';
+import { openServices, type Services } from './services.js';
+
+/**
+ * `nbwss endpoints …`: the guide's WebSocket Server dialog on the command line (spec §8). Exit 0 on success, 1 on an
+ * operational error (the guide's message on stderr, with a detail in parentheses), 2 on a usage error.
+ */
+
+interface SourceOptions extends GlobalOptions {
+  file?: string;
+  url?: string;
+  urlCa?: string;
+  insecureUrl?: boolean;
+}
+
+interface ValidateOptions extends SourceOptions {
+  ca?: string;
+  json?: boolean;
+}
+
+interface AddCliOptions extends ValidateOptions {
+  acceptCertificate?: boolean;
+  fingerprint?: string;
+}
+
+const out = (text: string) => process.stdout.write(text);
+const warn = (text: string) => process.stderr.write(`nbwss: warning: ${text}\n`);
+const json = (value: unknown) => out(JSON.stringify(value, null, 2) + '\n');
+
+/** Read a small text file named on the command line, with a clear error. */
+function readInputFile(path: string, what: string, maxBytes = 1024 * 1024): string {
+  try {
+    const size = statSync(path).size;
+    if (size > maxBytes) throw new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail: `${path} is larger than ${maxBytes} bytes` });
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof EndpointError) throw err;
+    throw new InputError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The endpoint details from `--file` or `--url` (exactly one). */
+async function readDetails(opts: SourceOptions, config: Readonly<Config>): Promise<EndpointDetails> {
+  if (Boolean(opts.file) === Boolean(opts.url)) throw new UsageError('give exactly one of --file FILE or --url URL');
+  if (opts.file) {
+    if (opts.urlCa || opts.insecureUrl) throw new UsageError('--url-ca and --insecure-url apply only to --url');
+    return parseEndpointDetails(readInputFile(opts.file, 'endpoint file', MAX_DETAILS_BYTES));
+  }
+  if (opts.urlCa && opts.insecureUrl) throw new UsageError('give either --url-ca or --insecure-url, not both');
+  if (opts.insecureUrl) warn(`not verifying the certificate of ${opts.url} (--insecure-url): the token could be read on the way`);
+  return fetchEndpointDetails(opts.url!, {
+    timeoutMs: config.connectionInfo.handshakeTimeout,
+    caPem: opts.urlCa ? readInputFile(opts.urlCa, '--url-ca file') : undefined,
+    insecure: opts.insecureUrl,
+  });
+}
+
+/** Open the services (loading the configuration unless given), run `fn`, always close. */
+async function withServices<T>(opts: GlobalOptions | Readonly<Config>, fn: (s: Services) => T | Promise<T>): Promise<T> {
+  const config = 'db' in opts ? opts : loadCliConfig(opts).config;
+  const services = openServices(config);
+  try {
+    return await fn(services);
+  } finally {
+    services.close();
+  }
+}
+
+function certificateJson(cert: FetchedCertificate): Record<string, unknown> {
+  return { ...cert };
+}
+
+async function promptYesNo(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** The TTY confirmation of `add` without --accept-certificate/--fingerprint. */
+function ttyConfirm(withCa: boolean): ((cert: FetchedCertificate, details: PublicDetails) => Promise<boolean>) | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return (cert, details) => {
+    process.stderr.write(formatDetails(details) + formatCertificate(cert, 'Certificate presented by the endpoint', describeTrust(cert, withCa)));
+    for (const w of validityWarnings(cert)) warn(w);
+    return promptYesNo(`Trust this certificate and add ${details.hostName}? [y/N] `);
+  };
+}
+
+function sourceOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --file <file>', 'endpoint JSON file (the five members token, priority, groupId, hostName, url)')
+    .option('-u, --url <url>', 'https:// URL the cloud application serves the endpoint JSON at')
+    .option('--url-ca <file>', "with --url: PEM CA trusted for the URL's certificate, besides Node's bundled CAs")
+    .option('--insecure-url', "with --url: do not verify the URL's certificate (labs only: the token could be read)");
+}
+
+async function validateAction(opts: ValidateOptions): Promise<void> {
+  const { config } = loadCliConfig(opts);
+  const details = await readDetails(opts, config);
+  await withServices(config, async (s) => {
+    const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+    const { details: pub, certificate } = await s.endpoints.validate(details, { caPem });
+    if (opts.json) return json({ details: pub, certificate: certificateJson(certificate) });
+    out(formatDetails(pub) + formatCertificate(certificate, 'Certificate', describeTrust(certificate, Boolean(caPem))));
+    for (const w of validityWarnings(certificate)) warn(w);
+    const source = opts.file ? `--file ${opts.file}` : `--url ${opts.url}`;
+    out(`\nTo add it with this certificate pinned:\n  nbwss endpoints add ${source} --fingerprint ${certificate.fingerprint256}\n`);
+  });
+}
+
+async function addAction(opts: AddCliOptions): Promise<void> {
+  const { config } = loadCliConfig(opts);
+  const details = await readDetails(opts, config);
+  await withServices(config, async (s) => {
+    const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+    const confirm = opts.acceptCertificate || opts.fingerprint || caPem ? undefined : ttyConfirm(false);
+    const { endpoint, certificate } = await s.endpoints.add(details, {
+      ...(opts.acceptCertificate ? { acceptCertificate: true } : {}),
+      ...(opts.fingerprint !== undefined ? { fingerprint: opts.fingerprint } : {}),
+      ...(caPem ? { caPem } : {}),
+      ...(confirm ? { confirm } : {}),
+    });
+    for (const w of validityWarnings(certificate)) warn(w);
+    if (opts.json) return json(endpoint);
+    const trust = caPem ? 'trusted CA stored; certificate seen' : 'certificate pinned';
+    out(`Added ${endpoint.hostName} (group ${endpoint.groupId}, priority ${endpoint.priority}, ${endpoint.state}); ${trust}: SHA-256 ${endpoint.fingerprint}\n`);
+  });
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Reading the token from stdin; end with Ctrl-D.\n');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function updateTokenAction(host: string, opts: GlobalOptions & { file?: string; tokenStdin?: boolean }): Promise<void> {
+  if (Boolean(opts.file) === Boolean(opts.tokenStdin)) throw new UsageError('give exactly one of --file FILE or --token-stdin');
+  let token: string;
+  if (opts.file) {
+    const details = parseEndpointDetails(readInputFile(opts.file, 'endpoint file', MAX_DETAILS_BYTES));
+    if (details.hostName !== host) throw new UsageError(`${opts.file} describes ${details.hostName}, not ${host}`);
+    token = details.token;
+    await withServices(opts, (s) => {
+      const stored = s.endpoints.show(host);
+      const changed = (['url', 'groupId', 'priority'] as const).filter((k) => stored[k] !== details[k]);
+      if (changed.length > 0) warn(`only the token is updated; ${changed.join(', ')} differ(s) from the stored endpoint (delete and add it again to change them)`);
+      s.endpoints.updateToken(host, token);
+    });
+  } else {
+    token = (await readStdin()).replace(/[\r\n]+$/, '');
+    if (token === '') throw new InputError('no token on stdin');
+    await withServices(opts, (s) => s.endpoints.updateToken(host, token));
+  }
+  out(`Token of ${host} updated; its certificate pin is unchanged.\n`);
+}
+
+/** Register `nbwss endpoints` and its sub-commands. */
+export function registerEndpointsCommands(program: Command): void {
+  const group = program
+    .command('endpoints')
+    .description('manage the cloud wss:// endpoints NetBackup connects to (credentials, pinned certificates, state)');
+  group.addHelpText(
+    'after',
+    `
+Examples:
+  nbwss endpoints validate --file ep1.json                # show the details and the endpoint's certificate
+  nbwss endpoints add --file ep1.json --fingerprint AB:CD:…   # pin the certificate shown by validate
+  nbwss endpoints add --url https://cloud.example.com/nbwss/ep1 --accept-certificate   # trust on first use
+  nbwss endpoints add --file ep2.json --ca corp-ca.pem     # trust any certificate from that CA
+  nbwss endpoints list --json
+  nbwss endpoints deactivate ep1.example.com
+  nbwss endpoints update-token ep1.example.com --token-stdin < new-token.txt
+
+The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never printed unless --show-token.`,
+  );
+
+  withConfigOption(sourceOptions(group.command('validate').usage('(--file FILE | --url URL) [--ca FILE] [--json] [options]')))
+    .description("check endpoint details and show the endpoint's TLS certificate (subject, issuer, validity, SHA-256, SANs)")
+    .option('--ca <file>', 'also check that the certificate chains to this PEM CA and names the host')
+    .option('--json', 'print {details, certificate} as JSON')
+    .action(action(validateAction));
+
+  withConfigOption(sourceOptions(group.command('add').usage('(--file FILE | --url URL) [--accept-certificate | --fingerprint SHA256] [--ca FILE] [options]')))
+    .description('store an endpoint: fetch its certificate again, pin it, encrypt the token (on a TTY without a trust flag: asks)')
+    .addOption(new Option('--accept-certificate', 'trust the certificate presented now (trust on first use)').conflicts('fingerprint'))
+    .addOption(new Option('--fingerprint <sha256>', 'the SHA-256 fingerprint accepted at validate; the add fails if the server now presents another'))
+    .option('--ca <file>', 'PEM CA: accept any certificate chaining to it that names the host (allows renewals)')
+    .option('--json', 'print the stored endpoint as JSON')
+    .action(action(addAction));
+
+  withConfigOption(group.command('list'))
+    .description('list endpoints: host name, URL, group ID, priority, state, connection state, certificate fingerprint')
+    .option('--json', 'print a JSON array (hostName, url, groupId, priority, state, connectionState, fingerprint)')
+    .action(action((opts: GlobalOptions & { json?: boolean }) => withServices(opts, (s) => (opts.json ? json(s.endpoints.list()) : out(formatList(s.endpoints.list()))))));
+
+  withConfigOption(group.command('show').argument('<host>', 'the endpoint host name'))
+    .description('show one endpoint in detail, with its pinned certificate')
+    .option('--json', 'print as JSON')
+    .option('--show-token', 'include the decrypted token (the guide\'s "Token: View")')
+    .action(
+      action((host: string, opts: GlobalOptions & { json?: boolean; showToken?: boolean }) =>
+        withServices(opts, (s) => {
+          const view = s.endpoints.show(host, { showToken: opts.showToken === true });
+          return opts.json ? json(view) : out(formatView(view));
+        }),
+      ),
+    );
+
+  const simple = [
+    ['activate', 'set ACTIVATED: connected to at the next run of the connection task', (s: Services, h: string) => s.endpoints.activate(h), 'activated'],
+    ['deactivate', 'set DEACTIVATED: never connected to; an open connection closes at the next run', (s: Services, h: string) => s.endpoints.deactivate(h), 'deactivated'],
+    ['delete', 'delete the endpoint and its pinned certificate', (s: Services, h: string) => s.endpoints.delete(h), 'deleted'],
+  ] as const;
+  for (const [name, description, run, done] of simple) {
+    withConfigOption(group.command(name).argument('<host>', 'the endpoint host name'))
+      .description(description)
+      .action(
+        action(async (host: string, opts: GlobalOptions) => {
+          await withServices(opts, (s) => run(s, host));
+          out(`${host} ${done}\n`);
+        }),
+      );
+  }
+
+  withConfigOption(group.command('update-token').argument('<host>', 'the endpoint host name').usage('<host> (--file FILE | --token-stdin) [options]'))
+    .description('replace the token (rotation), keeping the certificate pin')
+    .option('-f, --file <file>', 'endpoint JSON with the new token (its hostName must be HOST; only the token is taken)')
+    .option('--token-stdin', 'read the new token from stdin (trailing newlines are dropped)')
+    .action(action(updateTokenAction));
+}
