@@ -94,6 +94,8 @@ async function runMockNetBackup(flags: MockNetBackupFlags): Promise<number> {
   if (!flags.empty) seedGuideExample(world, config.simulator.primaryName);
   const mock = createMockNetBackup({ world, users, tokenValidity, tls, logger, testRoutes: flags.testRoutes === true });
   const { url } = await mock.listen(host, port);
+  // Written before anything is printed: a script that waits for the URL line may read the file at once.
+  if (tls && flags.certOut) writeFileSync(flags.certOut, tls.cert, { mode: 0o644 });
 
   const write = (text: string) => process.stdout.write(`${text}\n`);
   write(`mock NetBackup primary listening on ${url}/netbackup`);
@@ -101,7 +103,6 @@ async function runMockNetBackup(flags: MockNetBackupFlags): Promise<number> {
   if (tls) {
     write(`certificate SHA-256 fingerprint: ${fingerprint256(tls.cert)}`);
     if (flags.certOut) {
-      writeFileSync(flags.certOut, tls.cert, { mode: 0o644 });
       write(`certificate PEM written to ${flags.certOut} (trust it: curl --cacert ${flags.certOut} …)`);
     } else {
       write('(write the certificate PEM with --cert-out FILE so clients can trust it, or use curl -k)');
