@@ -7,3 +7,4 @@ export * from './types.js';
 export * from './conformance.js';
 export * from './format.js';
 export { buildEndpointDetails, writeDetailsFile, type EndpointDetailsOptions } from './details.js';
+export { parseCommandLine, parseHeader, DEFAULT_COMMAND_HEADERS } from './command-line.js';

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { PeerCertificate } from 'node:tls';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../src/clock.js';
@@ -34,22 +35,34 @@ export function guidePayload(jobId = 146): NotificationElement[] {
  */
 export class FakeNetBackup {
   readonly ws: WebSocket;
+  /** Every text frame received, raw. */
+  readonly frames: string[] = [];
+  /** The frames that parsed as JSON. */
   readonly received: Message[] = [];
   readonly pongs: number[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** The last socket error (e.g. max payload exceeded). */
+  error: (Error & { code?: string }) | undefined;
   readonly #waiters: { match: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as Message;
+      this.frames.push(String(data));
+      let m: Message;
+      try {
+        m = JSON.parse(String(data)) as Message;
+      } catch {
+        return;
+      }
       this.received.push(m);
       const i = this.#waiters.findIndex((w) => w.match(m));
       if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(m);
     });
     ws.on('pong', () => this.pongs.push(this.received.length));
-    ws.on('error', () => {}); // errors also end in 'close', which tests await
-    this.closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+    ws.on('error', (err) => (this.error = err)); // errors also end in 'close', which tests await
+    // not events.once: it would reject on the 'error' that precedes a 1009 close
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   }
 
   /** Open a socket to the endpoint (not yet CONNECTed). */
@@ -58,7 +71,8 @@ export class FakeNetBackup {
     const ws = new WebSocket(url, {
       ca: endpoint.certPem,
       maxPayload: options.maxPayload ?? 2 * 1024 * 1024,
-      checkServerIdentity: (_host, cert) => (cert.fingerprint256 === endpoint.fingerprint256 ? undefined : new Error('fingerprint mismatch')),
+      // a tls option that @types/ws types too narrowly
+      checkServerIdentity: ((_host: string, cert: PeerCertificate) => (cert.fingerprint256 === endpoint.fingerprint256 ? undefined : new Error('fingerprint mismatch'))) as never,
     });
     const client = new FakeNetBackup(ws);
     onTestFinished(() => ws.terminate());
@@ -96,10 +110,16 @@ export class FakeNetBackup {
     return { version: '1.0', id, type: 'NOTIFICATION', subType: 'REQUEST', timeStamp: Math.floor(Date.now() / 1000), payload };
   }
 
+  /** Ping and resolve with the pong. */
+  async pingPong(): Promise<void> {
+    const pong = once(this.ws, 'pong');
+    this.ws.ping();
+    await pong;
+  }
+
   /**
-   * Ping, then make a round trip the endpoint must answer (a CONNECT REQUEST with a wrong id would change
-   * state, so a fresh NOTIFICATION is used only when connected): resolves true when the pong came first.
-   * Frames are handled in order, so a pong sent at all arrives before the later answer.
+   * Ping, then make a round trip the endpoint must answer; resolves true when a pong came before the answer.
+   * The endpoint handles frames in order, so a pong sent at all arrives before the later answer.
    */
   async pingAnsweredBefore(roundTrip: () => Promise<unknown>): Promise<boolean> {
     const before = this.pongs.length;

@@ -190,8 +190,8 @@ describe('mock endpoint: sockets, files, shutdown', () => {
     expect(status).toBe(426);
     const ws = new WebSocket(endpoint.url.replace('/nbwss', '/other'), { ca: endpoint.certPem });
     ws.on('error', () => {});
-    const [, res] = (await new Promise((resolve) => ws.once('unexpected-response', (...args) => resolve(args)))) as [unknown, { statusCode: number }];
-    expect(res.statusCode).toBe(400);
+    const status400 = await new Promise<number | undefined>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode)));
+    expect(status400).toBe(400);
     ws.terminate();
   });
 });
