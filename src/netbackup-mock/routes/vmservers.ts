@@ -47,7 +47,7 @@ export const vmServerRoutes: Route[] = [
     handle: (ctx) => {
       const vm = ctx.world.getVmServer(ctx.params.serverName!);
       if (!vm) throw new HttpError(404, NbErrorCode.notFound, `The vmserver ${ctx.params.serverName} was not found: no entity was found`);
-      return { status: 200, json: { vmServer: { ...vmServerView(vm), password: '' }, links: [{ rel: 'self', href: selfHref(ctx, vm) }] } };
+      return { status: 200, json: { vmServer: { serverName: vm.serverName, vmType: vm.vmType, userId: vm.userId, password: '', port: vm.port }, links: [{ rel: 'self', href: selfHref(ctx, vm) }] } };
     },
   },
   {
