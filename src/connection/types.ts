@@ -1,0 +1,84 @@
+import type { Config } from '../config/index.js';
+import type { KeepaliveStats } from './keepalive.js';
+import type { TrustAnchor } from './tls-pin.js';
+
+/* Types and constants of EndpointConnection (split out to keep the class file short). */
+
+/** Largest incoming frame/message accepted (spec §7: 2 MB). A bigger one closes the socket with 1009. */
+export const MAX_PAYLOAD = 2 * 1024 * 1024;
+/** How the 1009 close is logged and recorded (the operator's troubleshooting line, spec §10). */
+export const OVERSIZE_REASON = 'incoming packet over 2 MB';
+
+/** Lifecycle of one socket. Transitions are guarded (see `TRANSITIONS`); an illegal one throws. */
+export type ConnectionStatus = 'idle' | 'opening' | 'handshaking' | 'connected' | 'closing' | 'closed';
+
+/** The stored endpoint as a connection needs it. */
+export interface EndpointTarget extends TrustAnchor {
+  hostName: string;
+  url: string;
+  groupId: string;
+  priority: number;
+}
+
+/** Numeric settings of a connection, in ms (see {@link connectionSettings}). */
+export interface ConnectionSettings {
+  /** Limit for TCP + TLS + upgrade + CONNECT RESPONSE (`connectionInfo.handshakeTimeout`). */
+  handshakeTimeoutMs: number;
+  /** Ping period (`keepAlive.scheduledRate` × 1000). */
+  keepAliveIntervalMs: number;
+  /** `keepAlive.maxPongMissAllowed`. */
+  maxPongMissAllowed: number;
+  /** `exception.ignoreDecoder`. */
+  ignoreDecoder: boolean;
+  /** Largest incoming message (default {@link MAX_PAYLOAD}). */
+  maxPayload?: number;
+  /** How long a polite close waits for the peer's close frame before the socket is destroyed (default 2000). */
+  closeTimeoutMs?: number;
+}
+
+/** The connection settings of a configuration (units converted to ms). */
+export function connectionSettings(config: Pick<Config, 'connectionInfo' | 'keepAlive' | 'exception'>): ConnectionSettings {
+  return {
+    handshakeTimeoutMs: config.connectionInfo.handshakeTimeout,
+    keepAliveIntervalMs: Math.round(config.keepAlive.scheduledRate * 1000),
+    maxPongMissAllowed: config.keepAlive.maxPongMissAllowed,
+    ignoreDecoder: config.exception.ignoreDecoder,
+  };
+}
+
+/** Why a socket ended. `code` is the code we sent (or the peer's when it closed first); 1006 = no close frame. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  cause?: unknown;
+  /** Who started the close. */
+  initiator: 'local' | 'peer';
+  /** Whether the connection had reached CONNECTED. */
+  wasConnected: boolean;
+}
+
+/** What {@link EndpointConnection.close} takes. */
+export interface CloseOptions {
+  code: number;
+  reason: string;
+  cause?: unknown;
+  /** Destroy the socket without a close frame (the peer is presumed dead). */
+  terminate?: boolean;
+}
+
+/** Typed events of a connection (STYLE §4). `disconnected` follows `connected`, once. */
+export interface ConnectionEvents {
+  connected: [];
+  disconnected: [info: CloseInfo];
+  pong: [info: { rttMs: number }];
+}
+
+/** What the admin surface shows of a connection. */
+export interface ConnectionStats extends KeepaliveStats {
+  status: ConnectionStatus;
+  /** epoch ms when CONNECTED was reached, or null. */
+  connectedSince: number | null;
+  messagesIn: number;
+  messagesOut: number;
+  lastClose: { code: number; reason: string; initiator: 'local' | 'peer'; at: number } | null;
+}

@@ -1,0 +1,393 @@
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { Router } from '../connection/channel.js';
+import { EndpointConnection, connectionSettings, type ConnectionSettings, type EndpointConnectionOptions } from '../connection/endpoint-connection.js';
+import { ConnectError, type ConnectFailureReason } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { ConnectionState, EndpointRecord } from '../store/endpoint-store.js';
+import { fullJitterDelay } from './backoff.js';
+import { Semaphore } from './semaphore.js';
+
+/** The part of `EndpointStore` the scheduler uses. */
+export interface SchedulerEndpointSource {
+  listActivated(): EndpointRecord[];
+  recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now?: number): void;
+  recordError(hostName: string, lastError: string): void;
+}
+
+/** One failed connection attempt. */
+export interface AttemptFailure {
+  groupId: string;
+  hostName: string;
+  reason: ConnectFailureReason | 'token_decrypt';
+  message: string;
+}
+
+/** Summary of one tick. */
+export interface TickInfo {
+  /** 1, 2, 3… */
+  seq: number;
+  /** `clock.now()` when the tick started (epoch ms). */
+  startedAt: number;
+  /** Wall time of the whole tick, attempts included (ms). */
+  durationMs: number;
+  /** Time to read the endpoints and decide, before any attempt (ms): the steady-state cost of a tick. */
+  planMs: number;
+  /** Groups with at least one ACTIVATED endpoint. */
+  groups: number;
+  /** Groups CONNECTED at the end of the tick. */
+  connected: number;
+  /** Connection attempts made by this tick. */
+  attempts: number;
+  failures: number;
+  /** Connections closed because their endpoint was deleted, deactivated or re-added. */
+  retired: number;
+}
+
+/** Typed events of the {@link Scheduler}. Other subsystems listen to these, never to connection internals. */
+export interface SchedulerEvents {
+  /** A group reached CONNECTED through `conn` (notification senders and command handlers attach here). */
+  connected: [conn: EndpointConnection];
+  /** A connection that was CONNECTED is closed (fully: the socket is gone). */
+  disconnected: [conn: EndpointConnection, info: { code: number; reason: string }];
+  attemptFailed: [failure: AttemptFailure];
+  tick: [info: TickInfo];
+}
+
+/** Options of {@link Scheduler}. */
+export interface SchedulerOptions {
+  endpoints: SchedulerEndpointSource;
+  /** Decrypts stored tokens (`TokenCipher`). */
+  tokens: { decrypt(blob: Buffer, hostName: string): string };
+  router: Router;
+  config: Pick<Config, 'connectionInfo' | 'keepAlive' | 'scheduledExecutor' | 'exception'>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Source in [0, 1) for the backoff jitter. */
+  random?: () => number;
+  /** Builds each connection (tests and benchmarks may wrap it). */
+  createConnection?: (options: EndpointConnectionOptions) => EndpointConnection;
+  /** Overrides of the connection settings derived from `config` (e.g. `closeTimeoutMs`). */
+  connection?: Partial<ConnectionSettings>;
+}
+
+interface Slot {
+  state: 'connecting' | 'connected' | 'closing';
+  conn: EndpointConnection | undefined;
+  /** Closed by the scheduler (endpoint gone): no reconnect backoff. */
+  retired: boolean;
+  createdAt: number | undefined;
+}
+
+const BACKOFF_BASE_MS = 1000;
+
+/**
+ * The `connectionInfo.period` reconciler (spec §7). Each tick reads the ACTIVATED endpoints and, per server group:
+ * keeps a live connection whose endpoint is still there (no preemption), closes one whose endpoint was deleted,
+ * deactivated or re-added, and connects a group without one by trying its endpoints in priority order (ties by
+ * host name) until one completes the CONNECT handshake. A group owns a slot from the first attempt until its socket
+ * is fully closed, so there are never two sockets for a group or an endpoint. Handshakes across groups are bounded
+ * by `scheduledExecutor.threadPoolSize`. Ticks never overlap; a tick due while one runs waits for it.
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly #o: SchedulerOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #settings: ConnectionSettings;
+  readonly #periodMs: number;
+  readonly #semaphore: Semaphore;
+  readonly #abort = new AbortController();
+  readonly #slots = new Map<string, Slot>();
+  readonly #live = new Map<string, EndpointConnection>();
+  readonly #hostsBusy = new Set<string>();
+  readonly #backoff = new Map<string, { failures: number; timer: TimerHandle | undefined }>();
+  #snapshot = new Map<string, EndpointRecord[]>();
+  #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  #timer: TimerHandle | undefined;
+  #current: Promise<TickInfo> | undefined;
+  #queued: Promise<TickInfo> | undefined;
+  #seq = 0;
+  #lastTick: TickInfo | undefined;
+  #tickCounters = { attempts: 0, failures: 0 };
+
+  constructor(options: SchedulerOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silentLogger()).child({ subsystem: 'scheduler' });
+    this.#settings = { ...connectionSettings(options.config), ...options.connection };
+    this.#periodMs = Math.max(1, Math.round(options.config.connectionInfo.period * 1000));
+    this.#semaphore = new Semaphore(options.config.scheduledExecutor.threadPoolSize);
+  }
+
+  /** Live (CONNECTED) connections by group id. */
+  connections(): ReadonlyMap<string, EndpointConnection> {
+    return this.#live;
+  }
+
+  /** Figures for the admin surface. */
+  stats(): { state: string; connected: number; groupsBusy: number; handshakesInFlight: number; handshakesWaiting: number; maxConcurrentHandshakes: number; ticks: number; lastTick: TickInfo | undefined } {
+    return {
+      state: this.#state,
+      connected: this.#live.size,
+      groupsBusy: this.#slots.size,
+      handshakesInFlight: this.#semaphore.held,
+      handshakesWaiting: this.#semaphore.waiting,
+      maxConcurrentHandshakes: this.#semaphore.maxHeld,
+      ticks: this.#seq,
+      lastTick: this.#lastTick,
+    };
+  }
+
+  /** Run a tick now and then every `connectionInfo.period`. */
+  start(): void {
+    if (this.#state !== 'idle') throw new Error(`Scheduler.start() in state ${this.#state}`);
+    this.#state = 'running';
+    this.#log.info({ periodMs: this.#periodMs, threadPoolSize: this.#semaphore.size, reconnectOnClose: this.#o.config.connectionInfo.reconnectOnClose }, 'scheduler started');
+    this.#periodic();
+  }
+
+  /**
+   * Run a tick as soon as none is running and resolve with its summary. Calls made while a tick runs share the
+   * one tick queued after it (every caller gets a tick that started after its call).
+   */
+  tickNow(): Promise<TickInfo> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return Promise.reject(new Error('scheduler is stopped'));
+    if (!this.#current) return this.#startTick();
+    this.#queued ??= this.#current.then(
+      () => this.#startTick(),
+      () => this.#startTick(),
+    );
+    return this.#queued;
+  }
+
+  /** Stop ticking, abort attempts and backoffs, close every connection with 1001 and wait until all are closed. */
+  async stop(reason = 'nbwss is shutting down'): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    this.#clock.clearTimeout(this.#timer);
+    for (const b of this.#backoff.values()) this.#clock.clearTimeout(b.timer);
+    this.#backoff.clear();
+    this.#abort.abort(new Error(reason));
+    const closing = [...this.#slots.values()].map((s) => s.conn?.close({ code: 1001, reason }));
+    await Promise.allSettled([this.#current, this.#queued, ...closing]);
+    // Attempts that were between endpoints when the abort came are settled now; close anything left.
+    await Promise.allSettled([...this.#slots.values()].map((s) => s.conn?.close({ code: 1001, reason })));
+    this.#state = 'stopped';
+    this.#log.info('scheduler stopped');
+  }
+
+  #periodic(): void {
+    if (this.#state !== 'running') return;
+    const started = this.#clock.monotonic();
+    this.tickNow()
+      .catch((err: unknown) => this.#log.error({ err }, 'tick failed'))
+      .finally(() => {
+        if (this.#state !== 'running') return;
+        // Fixed rate without overlap: a tick that overran its period is followed at once, never run twice.
+        const delay = Math.max(0, started + this.#periodMs - this.#clock.monotonic());
+        this.#timer = this.#clock.setTimeout(() => this.#periodic(), delay);
+      });
+  }
+
+  #startTick(): Promise<TickInfo> {
+    this.#queued = undefined;
+    const p = this.#tick().finally(() => {
+      if (this.#current === p) this.#current = undefined;
+    });
+    this.#current = p;
+    return p;
+  }
+
+  async #tick(): Promise<TickInfo> {
+    const t0 = this.#clock.monotonic();
+    const startedAt = this.#clock.now();
+    const seq = ++this.#seq;
+    this.#tickCounters = { attempts: 0, failures: 0 };
+    const byGroup = new Map<string, EndpointRecord[]>();
+    const byHost = new Map<string, EndpointRecord>();
+    for (const rec of this.#o.endpoints.listActivated()) {
+      byHost.set(rec.hostName, rec);
+      const list = byGroup.get(rec.groupId);
+      if (list) list.push(rec);
+      else byGroup.set(rec.groupId, [rec]);
+    }
+    for (const list of byGroup.values()) list.sort(byPriority);
+    this.#snapshot = byGroup;
+
+    const retiring = new Map<string, Promise<unknown>>();
+    for (const [groupId, slot] of this.#slots) {
+      if (slot.state !== 'connected' || !slot.conn) continue;
+      const rec = byHost.get(slot.conn.hostName);
+      const why = !rec ? 'endpoint deleted or deactivated' : rec.groupId !== groupId || rec.createdAt !== slot.createdAt ? 'endpoint re-added' : undefined;
+      if (!why) continue;
+      slot.retired = true;
+      slot.state = 'closing';
+      this.#log.info({ groupId, hostName: slot.conn.hostName, reason: why }, 'closing the connection: endpoint no longer active');
+      retiring.set(groupId, slot.conn.close({ code: 1000, reason: why }));
+    }
+    const planMs = this.#clock.monotonic() - t0;
+
+    const work: Promise<unknown>[] = [...retiring.values()];
+    for (const [groupId, candidates] of byGroup) {
+      if (this.#backoff.get(groupId)?.timer) continue; // reconnectOnClose owns this group until it reconnects
+      const before = retiring.get(groupId);
+      if (before) work.push(before.then(() => this.#connectGroup(groupId, candidates)));
+      else if (!this.#slots.has(groupId)) work.push(this.#connectGroup(groupId, candidates));
+    }
+    await Promise.all(work);
+    const info: TickInfo = {
+      seq,
+      startedAt,
+      durationMs: this.#clock.monotonic() - t0,
+      planMs,
+      groups: byGroup.size,
+      connected: this.#live.size,
+      attempts: this.#tickCounters.attempts,
+      failures: this.#tickCounters.failures,
+      retired: retiring.size,
+    };
+    this.#lastTick = info;
+    this.#log.debug(info, 'tick');
+    this.emit('tick', info);
+    return info;
+  }
+
+  /** Try the group's endpoints in order until one is CONNECTED. Resolves true when one is. Never rejects. */
+  async #connectGroup(groupId: string, candidates: readonly EndpointRecord[]): Promise<boolean> {
+    if (!this.#accepting() || this.#slots.has(groupId)) return false;
+    const slot: Slot = { state: 'connecting', conn: undefined, retired: false, createdAt: undefined };
+    this.#slots.set(groupId, slot);
+    try {
+      for (const rec of candidates) {
+        if (!this.#accepting()) return false;
+        if (this.#hostsBusy.has(rec.hostName)) continue; // an older socket to this endpoint is still closing
+        let release: () => void;
+        try {
+          release = await this.#semaphore.acquire(this.#abort.signal);
+        } catch {
+          return false;
+        }
+        try {
+          if (!this.#accepting()) return false;
+          if (await this.#attempt(slot, rec)) return true;
+        } finally {
+          release();
+        }
+      }
+      return false;
+    } finally {
+      if (slot.state === 'connecting' && this.#slots.get(groupId) === slot) this.#slots.delete(groupId);
+    }
+  }
+
+  /** One attempt at one endpoint, inside a semaphore permit. */
+  async #attempt(slot: Slot, rec: EndpointRecord): Promise<boolean> {
+    this.#tickCounters.attempts++;
+    let token: string;
+    try {
+      token = this.#o.tokens.decrypt(rec.tokenEnc, rec.hostName);
+    } catch (err) {
+      this.#failed(rec, 'token_decrypt', (err as Error).message);
+      return false;
+    }
+    const options: EndpointConnectionOptions = { ...this.#settings, endpoint: rec, token, router: this.#o.router, clock: this.#clock, logger: this.#o.logger ?? silentLogger() };
+    const conn = this.#o.createConnection ? this.#o.createConnection(options) : new EndpointConnection(options);
+    slot.conn = conn;
+    slot.createdAt = rec.createdAt;
+    this.#hostsBusy.add(rec.hostName);
+    void conn.closed.then(() => this.#hostsBusy.delete(rec.hostName));
+    conn.once('connected', () => this.#onConnected(slot, conn, rec));
+    conn.once('disconnected', (info) => this.#onDisconnected(slot, conn, info));
+    try {
+      await conn.connect(this.#abort.signal);
+      return true;
+    } catch (err) {
+      if (slot.conn === conn) slot.conn = undefined;
+      const e = err instanceof ConnectError ? err : new ConnectError('closed', (err as Error).message, { cause: err });
+      if (e.reason !== 'aborted') this.#failed(rec, e.reason, e.message, e);
+      return false;
+    }
+  }
+
+  #failed(rec: EndpointRecord, reason: AttemptFailure['reason'], message: string, err?: ConnectError): void {
+    this.#tickCounters.failures++;
+    const fps = err as (ConnectError & { expectedFingerprint?: string; presentedFingerprint?: string }) | undefined;
+    this.#log.warn(
+      { groupId: rec.groupId, hostName: rec.hostName, priority: rec.priority, reason, error: message, expectedFingerprint: fps?.expectedFingerprint, presentedFingerprint: fps?.presentedFingerprint },
+      `connection attempt failed (${reason})`,
+    );
+    this.#persist(() => this.#o.endpoints.recordError(rec.hostName, message));
+    this.emit('attemptFailed', { groupId: rec.groupId, hostName: rec.hostName, reason, message });
+  }
+
+  #onConnected(slot: Slot, conn: EndpointConnection, rec: EndpointRecord): void {
+    slot.state = 'connected';
+    this.#live.set(conn.groupId, conn);
+    this.#persist(() => this.#o.endpoints.recordConnectionState(conn.hostName, 'CONNECTED', null, this.#clock.now()));
+    this.#log.info(
+      { groupId: conn.groupId, hostName: conn.hostName, priority: rec.priority, from: 'DISCONNECTED', to: 'CONNECTED', reason: 'CONNECT RESPONSE valid:true', connectionId: conn.connectionId },
+      `${conn.groupId} ${conn.hostName}: DISCONNECTED → CONNECTED`,
+    );
+    this.emit('connected', conn);
+  }
+
+  #onDisconnected(slot: Slot, conn: EndpointConnection, info: { code: number; reason: string }): void {
+    const groupId = conn.groupId;
+    if (this.#live.get(groupId) === conn) this.#live.delete(groupId);
+    if (this.#slots.get(groupId) === slot) this.#slots.delete(groupId);
+    const lastError = `${info.code} ${info.reason}`;
+    this.#persist(() => this.#o.endpoints.recordConnectionState(conn.hostName, 'DISCONNECTED', lastError, this.#clock.now()));
+    this.#log.info(
+      { groupId, hostName: conn.hostName, from: 'CONNECTED', to: 'DISCONNECTED', reason: info.reason, code: info.code, connectionId: conn.connectionId },
+      `${groupId} ${conn.hostName}: CONNECTED → DISCONNECTED (${lastError})`,
+    );
+    this.emit('disconnected', conn, { code: info.code, reason: info.reason });
+    if (this.#o.config.connectionInfo.reconnectOnClose && !slot.retired && this.#accepting()) {
+      const since = conn.stats.connectedSince;
+      this.#scheduleReconnect(groupId, since === null ? 0 : this.#clock.now() - since);
+    }
+  }
+
+  /** reconnectOnClose: retry the group after a full-jitter delay; the counter resets after one keepalive period up. */
+  #scheduleReconnect(groupId: string, uptimeMs: number | undefined): void {
+    const b = this.#backoff.get(groupId) ?? { failures: 0, timer: undefined };
+    if (uptimeMs !== undefined && uptimeMs >= this.#settings.keepAliveIntervalMs) b.failures = 0;
+    const delay = fullJitterDelay(b.failures, BACKOFF_BASE_MS, this.#periodMs, this.#o.random);
+    b.failures++;
+    this.#clock.clearTimeout(b.timer);
+    b.timer = this.#clock.setTimeout(() => {
+      b.timer = undefined;
+      const candidates = this.#snapshot.get(groupId);
+      if (!candidates || !this.#accepting()) {
+        this.#backoff.delete(groupId);
+        return;
+      }
+      void this.#connectGroup(groupId, candidates).then((ok) => {
+        if (!ok && this.#accepting() && !this.#slots.has(groupId)) this.#scheduleReconnect(groupId, undefined);
+      });
+    }, delay);
+    this.#backoff.set(groupId, b);
+    this.#log.debug({ groupId, delayMs: delay, failures: b.failures }, 'reconnect scheduled (reconnectOnClose)');
+  }
+
+  /** Before start() (ticks driven by tickNow()) and while running; not once stop() was called. */
+  #accepting(): boolean {
+    return this.#state === 'idle' || this.#state === 'running';
+  }
+
+  /** A state write that fails (database busy beyond busy_timeout) is logged; the connection goes on. */
+  #persist(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.#log.error({ err }, 'could not record the connection state');
+    }
+  }
+}
+
+function byPriority(a: EndpointRecord, b: EndpointRecord): number {
+  return a.priority - b.priority || (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0);
+}
