@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerEndpointsCommands } from './endpoints.js';
+import { registerMockNetBackup } from './mock-netbackup.js';
 
 /**
  * Every command group registers itself here, one line each, in the order `nbwss --help` lists them.
  */
 export function registerCommands(program: Command): void {
   registerEndpointsCommands(program);
+  registerMockNetBackup(program);
 }
