@@ -74,6 +74,7 @@ describe('compileFilter', () => {
     ['ordering a boolean', 'done gt false', /only eq and ne/],
   ])('refuses %s', (_name, filter, message) => {
     expect(() => compileFilter(filter, FIELDS)).toThrow(FilterError);
+    expect(() => compileFilter(filter, FIELDS)).toThrow(expect.objectContaining({ code: 'NBWSS_ERR_MOCK_FILTER' }));
     expect(() => compileFilter(filter, FIELDS)).toThrow(message);
   });
 });

@@ -13,6 +13,7 @@ import {
   type JobChange,
   type VmServerChange,
 } from '../../src/netbackup-mock/index.js';
+import { notificationProblems } from '../../src/protocol/notification-data.js';
 import { ManualClock } from './helpers.js';
 
 describe('World jobs', () => {
@@ -116,6 +117,10 @@ describe('views: one record, two time formats', () => {
       backupId: 'DummyTestVM_1459811698', operationId: 'UPDATE', clientName: 'DummyTestVM', clientType: 'VMWARE', backupTime: 1459811698, createdTime: 1459829720,
     });
     expect(toNotificationTime(fromRestTime(toRestTime(1459811698_999))!)).toBe(1459811698);
+    // what notifications' raise() takes
+    const asRaised: Record<string, unknown>[] = [jobNotificationData(job), imageNotificationData(image, 'CREATE')];
+    expect(notificationProblems('JOB', asRaised[0])).toEqual([]);
+    expect(notificationProblems('IMAGE', asRaised[1])).toEqual([]);
     expect(fromRestTime('yesterday')).toBeUndefined();
   });
 
