@@ -2,9 +2,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import type { Config } from '../config/index.js';
-import type { FetchedCertificate } from '../endpoints/certificate.js';
+import { fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
 import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
-import { MAX_DETAILS_BYTES, parseEndpointDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
+import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
 import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
 import { describeTrust, formatCertificate, formatDetails, formatList, formatView, validityWarnings } from './endpoints-format.js';
@@ -32,9 +32,9 @@ interface AddCliOptions extends ValidateOptions {
   fingerprint?: string;
 }
 
-const out = (text: string) => process.stdout.write(text);
+const out = (text: string): void => void process.stdout.write(text);
 const warn = (text: string) => process.stderr.write(`nbwss: warning: ${text}\n`);
-const json = (value: unknown) => out(JSON.stringify(value, null, 2) + '\n');
+const json = (value: unknown): void => out(JSON.stringify(value, null, 2) + '\n');
 
 /** Read a small text file named on the command line, with a clear error. */
 function readInputFile(path: string, what: string, maxBytes = 1024 * 1024): string {
@@ -75,10 +75,6 @@ async function withServices<T>(opts: GlobalOptions | Readonly<Config>, fn: (s: S
   }
 }
 
-function certificateJson(cert: FetchedCertificate): Record<string, unknown> {
-  return { ...cert };
-}
-
 async function promptYesNo(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -109,15 +105,19 @@ function sourceOptions(cmd: Command): Command {
 async function validateAction(opts: ValidateOptions): Promise<void> {
   const { config } = loadCliConfig(opts);
   const details = await readDetails(opts, config);
-  await withServices(config, async (s) => {
-    const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
-    const { details: pub, certificate } = await s.endpoints.validate(details, { caPem });
-    if (opts.json) return json({ details: pub, certificate: certificateJson(certificate) });
-    out(formatDetails(pub) + formatCertificate(certificate, 'Certificate', describeTrust(certificate, Boolean(caPem))));
-    for (const w of validityWarnings(certificate)) warn(w);
-    const source = opts.file ? `--file ${opts.file}` : `--url ${opts.url}`;
-    out(`\nTo add it with this certificate pinned:\n  nbwss endpoints add ${source} --fingerprint ${certificate.fingerprint256}\n`);
-  });
+  // Validate stores nothing, so it opens no database and no key (EndpointService.validate is the same check).
+  const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+  const certificate = await fetchCertificate(details.url, { timeoutMs: config.connectionInfo.handshakeTimeout, hostName: details.hostName, caPem });
+  const pub = publicDetails(details);
+  if (opts.json) {
+    json({ details: pub, certificate });
+    return;
+  }
+  out(formatDetails(pub) + formatCertificate(certificate, 'Certificate', describeTrust(certificate, Boolean(caPem))));
+  for (const w of validityWarnings(certificate)) warn(w);
+  const source = opts.file ? `--file ${opts.file}` : `--url ${opts.url}`;
+  const trust = caPem ? `--ca ${opts.ca}` : `--fingerprint ${certificate.fingerprint256}`;
+  out(`\nTo add it${caPem ? '' : ' with this certificate pinned'}:\n  nbwss endpoints add ${source} ${trust}\n`);
 }
 
 async function addAction(opts: AddCliOptions): Promise<void> {

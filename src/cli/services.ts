@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import type { CertificateFetcher } from '../endpoints/certificate.js';
 import { EndpointService } from '../endpoints/service.js';
 import { TokenCipher } from '../endpoints/token-cipher.js';
-import { SecurityError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { Store } from '../store/database.js';
 import { EndpointStore } from '../store/endpoint-store.js';
@@ -42,21 +40,6 @@ export function cliLogLevel(config: Readonly<Config>): string {
 }
 
 /**
- * Open the token key, refusing to invent a new one when stored tokens were encrypted with a key that is now
- * missing (a new key would make every stored token undecryptable, and say so only at connect time).
- */
-export function openTokenCipher(keyFile: string, storedEndpoints: number): TokenCipher {
-  if (storedEndpoints > 0 && !existsSync(keyFile)) {
-    throw new SecurityError(
-      'NBWSS_ERR_KEY_FILE',
-      `token key file ${keyFile} (security.keyFile) is missing, but the database holds ${storedEndpoints} endpoint(s) ` +
-        'whose tokens were encrypted with it: restore the key file, or point security.keyFile at it',
-    );
-  }
-  return TokenCipher.fromKeyFile(keyFile, { create: true });
-}
-
-/**
  * Open the store (migrating it), the endpoint repository, the token key and a logger for a CLI command, and build
  * the endpoint service. Other command groups reuse it; the daemon has its own composition root.
  */
@@ -68,7 +51,7 @@ export function openServices(config: Readonly<Config>, options: OpenServicesOpti
   const store = Store.open(config.db.path);
   try {
     const endpointStore = new EndpointStore(store);
-    const cipher = openTokenCipher(config.security.keyFile, endpointStore.list().length);
+    const cipher = TokenCipher.forStore(config.security.keyFile, endpointStore.list().length);
     const endpoints = new EndpointService({
       endpoints: endpointStore,
       cipher,

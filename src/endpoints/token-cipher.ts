@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SecurityError } from '../errors.js';
 
@@ -46,6 +46,22 @@ export class TokenCipher {
       }
     }
     return new TokenCipher(readKey(path));
+  }
+
+  /**
+   * Open the key for a database that holds `storedTokens` encrypted tokens. The key is created only when no token
+   * depends on it: a new key next to stored tokens would make every one of them undecryptable, and say so only at
+   * connect time. Throws {@link SecurityError} (`NBWSS_ERR_KEY_FILE`) in that case.
+   */
+  static forStore(path: string, storedTokens: number): TokenCipher {
+    if (storedTokens > 0 && !existsSync(path)) {
+      throw new SecurityError(
+        'NBWSS_ERR_KEY_FILE',
+        `token key file ${path} (security.keyFile) is missing, but the database holds ${storedTokens} endpoint token(s) ` +
+          'encrypted with it: restore the key file, or point security.keyFile at it',
+      );
+    }
+    return TokenCipher.fromKeyFile(path, { create: true });
   }
 
   /** Encrypt `token` for the endpoint `hostName`. */

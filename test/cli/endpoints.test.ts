@@ -171,6 +171,9 @@ describe('nbwss endpoints against a real local TLS server', () => {
     expect(r4.code).toBe(1);
     expect(r4.stderr).toContain('cannot read endpoint file');
     expect(r4.stdout).toBe('');
+    // validate stores nothing: no database, no key file
+    expect(existsSync(join(dir, 'nbwss.db'))).toBe(false);
+    expect(existsSync(join(dir, 'nbwss.key'))).toBe(false);
   });
 
   it('--url: fetches the details over https (--url-ca trusts a lab certificate), refuses http:// with exit 1', async () => {
