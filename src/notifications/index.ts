@@ -10,3 +10,5 @@ export { readDeliveryStatus } from './status.js';
 export type { DeliveryStatus, GroupStatus } from './status.js';
 export { FrameBuilder, buildFrame, MAX_FRAME_BYTES, MAX_NOTIFICATION_BYTES } from './frame.js';
 export type * from './events.js';
+export { NotificationSubsystem } from './subsystem.js';
+export type { NotificationSubsystemContext } from './subsystem.js';

@@ -192,7 +192,9 @@ export class GroupSender {
     const delayMs = config.delay * 1000;
     const eligibleUntil = now - delayMs;
     const builder = new FrameBuilder(newMessageId(), epochSeconds(this.#clock));
-    for (const row of this.#outbox.rowsAfter(group.cursorSeq, config.maxBatchSize)) {
+    // with no delay every row is eligible: read the batch at once; else stop reading at the first row that waits
+    const rows = delayMs === 0 ? this.#outbox.readAfter(group.cursorSeq, config.maxBatchSize) : this.#outbox.rowsAfter(group.cursorSeq, config.maxBatchSize);
+    for (const row of rows) {
       // eligibility is a prefix in seq order: the cursor cannot skip a row that is not yet eligible
       if (row[3] > eligibleUntil) {
         this.#nextEligibleAt = row[3] + delayMs;

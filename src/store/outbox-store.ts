@@ -106,6 +106,9 @@ function fromGroupRow(r: GroupRow): DeliveryGroup {
   };
 }
 
+/** Rows per multi-row INSERT statement. */
+const MULTI_ROWS = 50;
+
 const CLEAR_INFLIGHT = `inflight_id = NULL, inflight_first_seq = NULL, inflight_last_seq = NULL, inflight_count = NULL,
   inflight_time_stamp = NULL, inflight_first_sent_at = NULL, inflight_send_count = 0`;
 
@@ -113,21 +116,27 @@ const CLEAR_INFLIGHT = `inflight_id = NULL, inflight_first_seq = NULL, inflight_
  * The outbox (an append-only table with a monotonic `seq`) and the per-group delivery cursors (STYLE §11, DESIGN
  * journey 1). Every statement is prepared once; writes that belong together are one statement or one transaction.
  *
- * Durability: constructing it switches the connection to `synchronous = FULL`. In WAL mode NORMAL already survives
- * `kill -9` (a commit is in the WAL file), but an OS crash or power cut can lose the last commits — and a raise
- * whose promise resolved (or `nbwss notify` that printed its seq) must not be lost. FULL fsyncs the WAL on every
- * commit: measured here ~0.15 ms per commit, and raises are group-committed, so it costs the benchmark little.
+ * Durability (spec §5: notifications survive `kill -9` and a reboot). The connection stays in WAL mode with the
+ * store's `synchronous` setting (NORMAL), under which a commit survives a crash of the process but an OS crash or
+ * power cut may lose the last commits. An append is the one write that must never be lost — the caller was told
+ * its notifications are stored — so {@link append} commits with `synchronous = FULL` (the WAL is fsynced, which
+ * also makes every earlier commit durable). The sender's own writes (in-flight record, acknowledgement) stay
+ * NORMAL: losing one to a power cut only means a batch is sent again (at least once still holds), and an fsync
+ * per batch would halve the throughput (measured: ~0.5 ms per fsync under load on the development machine).
  */
 export class OutboxStore {
   readonly #store: Store;
   readonly #stmts;
+  /** The connection's own `synchronous` level (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), restored after each append. */
+  readonly #baseSynchronous: number;
 
   constructor(store: Store) {
     this.#store = store;
     const db = store.db;
-    db.pragma('synchronous = FULL');
+    this.#baseSynchronous = Number(db.pragma('synchronous', { simple: true }));
     this.#stmts = {
       insert: db.prepare('INSERT INTO outbox (object, data, raised_at) VALUES (?, ?, ?)'),
+      insertMany: db.prepare(`INSERT INTO outbox (object, data, raised_at) VALUES ${Array(MULTI_ROWS).fill('(?, ?, ?)').join(', ')}`),
       after: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
       range: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(true),
       group: db.prepare('SELECT * FROM delivery_groups WHERE group_id = ?'),
@@ -169,22 +178,55 @@ export class OutboxStore {
   }
 
   /**
-   * Append the notifications of several raises in one transaction (one commit, one fsync): all are stored or none.
+   * Append the notifications of several raises in one transaction, committed with `synchronous = FULL` (one
+   * fsync): all are stored or none, and once this returns they survive a power cut.
    * Returns the seq range of each batch, in order.
    */
   append(batches: readonly AppendBatch[]): SeqRange[] {
-    const insert = this.#stmts.insert;
-    return this.#store.transaction(() =>
-      batches.map(({ rows, raisedAt }) => {
-        let first = 0;
-        let last = 0;
-        for (const row of rows) {
-          last = Number(insert.run(row.object, row.data, raisedAt).lastInsertRowid);
-          if (first === 0) first = last;
-        }
-        return { firstSeq: first, lastSeq: last, count: rows.length };
-      }),
-    );
+    const db = this.#store.db;
+    const raise = this.#baseSynchronous < 2;
+    if (raise) db.pragma('synchronous = FULL');
+    try {
+      return this.#store.transaction(() => this.#insertAll(batches));
+    } finally {
+      if (raise) db.pragma(`synchronous = ${this.#baseSynchronous}`);
+    }
+  }
+
+  /**
+   * Insert every row, {@link MULTI_ROWS} per statement where possible (~17% faster than one row per statement).
+   * Inside one write transaction AUTOINCREMENT assigns consecutive seqs, so each batch's range follows from the
+   * first seq; the last seq is checked against that.
+   */
+  #insertAll(batches: readonly AppendBatch[]): SeqRange[] {
+    const total = batches.reduce((n, b) => n + b.rows.length, 0);
+    if (total === 0) return batches.map(() => ({ firstSeq: 0, lastSeq: 0, count: 0 }));
+    const params: (string | number)[] = [];
+    let firstSeq = 0;
+    let lastSeq = 0;
+    let queued = 0;
+    const flush = () => {
+      const stmt = queued === MULTI_ROWS ? this.#stmts.insertMany : this.#stmts.insert;
+      if (queued === MULTI_ROWS) lastSeq = Number(stmt.run(params).lastInsertRowid);
+      else for (let i = 0; i < queued; i++) lastSeq = Number(stmt.run(params[3 * i], params[3 * i + 1], params[3 * i + 2]).lastInsertRowid);
+      if (firstSeq === 0) firstSeq = lastSeq - queued + 1;
+      params.length = 0;
+      queued = 0;
+    };
+    for (const { rows, raisedAt } of batches) {
+      for (const row of rows) {
+        params.push(row.object, row.data, raisedAt);
+        if (++queued === MULTI_ROWS) flush();
+      }
+    }
+    if (queued > 0) flush();
+    if (lastSeq - firstSeq + 1 !== total) throw new Error(`outbox seqs not consecutive: ${firstSeq}..${lastSeq} for ${total} rows`);
+    let next = firstSeq;
+    return batches.map(({ rows }) => {
+      const range = { firstSeq: next, lastSeq: next + rows.length - 1, count: rows.length };
+      next += rows.length;
+      return range;
+    });
   }
 
   /**
@@ -194,6 +236,11 @@ export class OutboxStore {
    */
   rowsAfter(afterSeq: number, limit: number): IterableIterator<OutboxRow> {
     return this.#stmts.after.iterate(afterSeq, limit) as IterableIterator<OutboxRow>;
+  }
+
+  /** The rows after `afterSeq`, in seq order, at most `limit`, all at once (faster than iterating when all are wanted). */
+  readAfter(afterSeq: number, limit: number): OutboxRow[] {
+    return this.#stmts.after.all(afterSeq, limit) as OutboxRow[];
   }
 
   /** The rows `firstSeq..lastSeq` (an in-flight batch, rebuilt for a resend after a restart or failover). */
