@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerRunCommand } from './run.js';
 import { registerEndpointsCommands } from './endpoints.js';
 import { registerMockNetBackup } from './mock-netbackup.js';
 
@@ -6,6 +7,7 @@ import { registerMockNetBackup } from './mock-netbackup.js';
  * Every command group registers itself here, one line each, in the order `nbwss --help` lists them.
  */
 export function registerCommands(program: Command): void {
+  registerRunCommand(program);
   registerEndpointsCommands(program);
   registerMockNetBackup(program);
 }

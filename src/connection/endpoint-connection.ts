@@ -134,7 +134,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       timeoutMs,
     );
     if (signal) {
-      const onAbort = () => this.#failAttempt(new ConnectError('aborted', `connection attempt to ${this.hostName} aborted`), 1001, true);
+      const onAbort = () => this.#failAttempt(new ConnectError('aborted', `connection attempt to ${this.hostName} aborted`), 1001, false);
       if (signal.aborted) {
         queueMicrotask(onAbort);
       } else {

@@ -1,0 +1,132 @@
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/index.js';
+import { Router } from './connection/channel.js';
+import { TokenCipher } from './endpoints/token-cipher.js';
+import { createLogger, type Logger } from './logger.js';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import { Store } from './store/database.js';
+import { EndpointStore } from './store/endpoint-store.js';
+import { acquireDaemonLock, type DaemonLock } from './store/lock.js';
+
+/**
+ * The composition root (STYLE §14): the only place that wires store, config, scheduler, connections and services.
+ */
+
+/** What every service is built from. */
+export interface DaemonContext {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly endpoints: EndpointStore;
+  readonly cipher: TokenCipher;
+  /** Register (type, subType) handlers here in `start()`, before the first connection exists. */
+  readonly router: Router;
+  /** Listen to `connected` / `disconnected` here in `start()`; the scheduler starts after every service. */
+  readonly scheduler: Scheduler;
+}
+
+/**
+ * A part of the daemon with a lifetime (notification sender, command handler, admin API…). Services start in
+ * order after the store and before the scheduler, and stop in reverse order before the scheduler closes the
+ * sockets, so a service can still send while stopping.
+ */
+export interface DaemonService {
+  readonly name: string;
+  start(): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/** Builds a service from the context (called once per daemon, in list order). */
+export type ServiceFactory = (ctx: DaemonContext) => DaemonService;
+
+/**
+ * The services every daemon runs, in start order. Adding a subsystem = one line here, e.g.
+ * `(ctx) => new NotificationService(ctx)`.
+ */
+export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [];
+
+/** Options of {@link startDaemon}. */
+export interface StartDaemonOptions {
+  config: Readonly<Config>;
+  /** Default: a logger per `log.level` / `log.file`. */
+  logger?: Logger;
+  clock?: Clock;
+  /** Default: a new, empty routing table (services fill it). */
+  router?: Router;
+  /** Services to run instead of {@link BUILT_IN_SERVICES} (tests, `nbwss demo`). */
+  services?: readonly ServiceFactory[];
+  /** Extra services, started after the others. */
+  extraServices?: readonly ServiceFactory[];
+  /** Scheduler options beyond the context (benchmarks and tests: `createConnection`, `random`, `connection`). */
+  scheduler?: Partial<Pick<SchedulerOptions, 'createConnection' | 'random' | 'connection'>>;
+}
+
+/** A running daemon. */
+export interface DaemonHandle extends DaemonContext {
+  readonly services: readonly DaemonService[];
+  /** Stop everything (services in reverse, sockets closed with 1001, store flushed, lock released). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the daemon: take the lock → open and migrate the store → reset connection states left by a previous
+ * process → build and start the services → start the scheduler. Throws `LockError` when another daemon runs on
+ * the same `db.path`; on any failure, whatever was already started is undone.
+ *
+ * The lock is taken before the store is opened (rather than after, as a first sketch had it) so a refused second
+ * daemon touches nothing — not even a migration.
+ */
+export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHandle> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.log.level, file: config.log.file || undefined });
+  const log = logger.child({ subsystem: 'daemon' });
+  const undo: (() => void | Promise<void>)[] = [];
+  const rollback = async () => {
+    for (const u of undo.reverse()) await Promise.resolve(u()).catch((err: unknown) => log.error({ err }, 'cleanup after a failed start'));
+  };
+
+  try {
+    const lock: DaemonLock = acquireDaemonLock(config.db.path);
+    undo.push(() => lock.release());
+    const store = Store.open(config.db.path);
+    undo.push(() => store.close());
+    const endpoints = new EndpointStore(store);
+    const stale = endpoints.resetConnectionStates('daemon restarted', clock.now());
+    if (stale > 0) log.info({ endpoints: stale }, 'connection states left CONNECTED by a previous daemon reset to DISCONNECTED');
+    const cipher = TokenCipher.fromKeyFile(config.security.keyFile);
+    const router = options.router ?? new Router();
+    const scheduler = new Scheduler({ endpoints, tokens: cipher, router, config, clock, logger, ...options.scheduler });
+    undo.push(() => scheduler.stop());
+    const ctx: DaemonContext = { config, logger, clock, store, endpoints, cipher, router, scheduler };
+
+    const services: DaemonService[] = [];
+    for (const factory of [...(options.services ?? BUILT_IN_SERVICES), ...(options.extraServices ?? [])]) {
+      const service = factory(ctx);
+      await service.start();
+      services.push(service);
+      undo.push(() => service.stop());
+      log.debug({ service: service.name }, 'service started');
+    }
+    scheduler.start();
+    log.info({ db: config.db.path, services: services.map((s) => s.name), pid: process.pid }, 'daemon started');
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('daemon stopping');
+        for (const service of [...services].reverse()) {
+          await Promise.resolve(service.stop()).catch((err: unknown) => log.error({ err, service: service.name }, 'service failed to stop'));
+        }
+        await scheduler.stop();
+        store.close();
+        lock.release();
+        log.info('daemon stopped');
+      })());
+    return { ...ctx, services, stop };
+  } catch (err) {
+    await rollback();
+    throw err;
+  }
+}
