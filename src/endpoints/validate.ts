@@ -91,7 +91,10 @@ export function parseEndpointDetails(text: string): EndpointDetails {
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { cause: err, detail: `not JSON: ${(err as Error).message}` });
+    // V8 quotes the text around the error ("Unexpected token 'S', "{"token":SECRET…" is not valid JSON"): that
+    // could be the token. Keep only the position, and do not chain the SyntaxError as the cause.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw notValid(`not JSON${position === undefined ? '' : ` (error at position ${position})`}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notValid('not one JSON object');
   const obj = parsed as Record<string, unknown>;

@@ -40,6 +40,13 @@ describe('parseEndpointDetails (spec §8)', () => {
   });
 
   it('rejects text that is not JSON', () => expectNotValid('{"token": "t", priority: 1}', /not JSON/));
+  it('never quotes the text (which holds the token) in the error, its detail or its cause', () => {
+    for (const text of ['{"token":SECRET-tok, "priority":1}', 'SECRET-tok', '{"token":"SECRET-tok",}']) {
+      const err = errorOf(text);
+      expect(err.code).toBe('NBWSS_ERR_JSON_NOT_VALID');
+      expect(`${err.message} ${err.detail} ${String((err as Error & { cause?: unknown }).cause)}`).not.toContain('SECRET');
+    }
+  });
   it('rejects a JSON array (not one object)', () => expectNotValid(JSON.stringify([good]), /not one JSON object/));
   it('rejects two objects in one file', () => expectNotValid(JSON.stringify(good) + JSON.stringify(good), /not JSON/));
   it('rejects null and scalars', () => {
