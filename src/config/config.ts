@@ -58,6 +58,9 @@ export const DEFAULT_CONFIG_FILE = 'config/nbwss.properties';
 
 type Parsed = string | number | boolean | string[];
 
+/** The longest delay a Node timer supports (2^31-1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Check one raw string value of `key`. Returns the typed value, or a short reason it is invalid.
  */
@@ -70,13 +73,18 @@ export function parseValue(def: KeyDef, raw: string): { ok: true; value: Parsed 
       return { ok: false, reason: 'must be true or false' };
     case 'seconds':
     case 'positiveNumber':
+      // A period becomes a timer: Node fires a timer above 2^31-1 ms at once (TimeoutOverflowWarning), so cap it.
+      if (def.kind === 'seconds' && decimal.test(v) && Number(v) * 1000 > MAX_TIMER_MS) {
+        return { ok: false, reason: `must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days)` };
+      }
       if (decimal.test(v) && Number(v) > 0) return { ok: true, value: Number(v) };
       return { ok: false, reason: `must be a number greater than 0${def.kind === 'seconds' ? ' (seconds, decimals allowed)' : ''}` };
     case 'secondsOrZero':
       if (decimal.test(v)) return { ok: true, value: Number(v) };
       return { ok: false, reason: 'must be a number of seconds, 0 or more (decimals allowed)' };
     case 'ms':
-      if (/^\d+$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v))) return { ok: true, value: Number(v) };
+      if (/^\d+$/.test(v) && Number(v) > MAX_TIMER_MS) return { ok: false, reason: `must be at most ${MAX_TIMER_MS} milliseconds (about 24 days)` };
+      if (/^\d+$/.test(v) && Number(v) > 0) return { ok: true, value: Number(v) };
       return { ok: false, reason: 'must be a whole number of milliseconds greater than 0' };
     case 'positiveInt':
       if (/^\d+$/.test(v) && Number(v) >= 1 && Number.isSafeInteger(Number(v))) return { ok: true, value: Number(v) };
