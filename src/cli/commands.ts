@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerRunCommand } from './run.js';
+import { registerNotifyCommand } from './notify.js';
+import { registerStatusCommand } from './status.js';
 import { registerEndpointsCommands } from './endpoints.js';
 import { registerMockNetBackup } from './mock-netbackup.js';
 
@@ -9,5 +11,7 @@ import { registerMockNetBackup } from './mock-netbackup.js';
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerEndpointsCommands(program);
+  registerNotifyCommand(program);
+  registerStatusCommand(program);
   registerMockNetBackup(program);
 }

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/database.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
+import { tempDir } from '../helpers/tmp.js';
+import { image, job } from './helpers.js';
+
+/** The built CLI (`npm run build`, or `npm test`'s pretest), spawned for real. */
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `nbwss …` in a child process. */
+export function runCli(args: string[], input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NBWSS_CONFIG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A properties file pointing at a fresh database. */
+function setup(): { config: string; db: string; dir: string } {
+  const dir = tempDir();
+  const db = join(dir, 'nbwss.db');
+  const config = join(dir, 'nbwss.properties');
+  writeFileSync(config, `db.path=${db}\nsecurity.keyFile=${join(dir, 'nbwss.key')}\nlog.level=warn\n`);
+  return { config, db, dir };
+}
+
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+function rowsIn(db: string): { rows: number; data: unknown[] } {
+  const store = Store.open(db);
+  stores.push(store);
+  const outbox = new OutboxStore(store);
+  return { rows: outbox.stats().rows, data: outbox.readAfter(0, 1000).map((r) => JSON.parse(r[2])) };
+}
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
+});
+
+describe('nbwss notify', () => {
+  it('appends one object (--data), an array (--file) and stdin (-), printing the seq range', async () => {
+    const { config, db, dir } = setup();
+    const one = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify(job(7))]);
+    expect(one).toMatchObject({ code: 0, stdout: 'raised 1 JOB notification: seq 1\n' });
+    const file = join(dir, 'images.json');
+    writeFileSync(file, JSON.stringify([image(1), image(2, 'DELETE')]));
+    const many = await runCli(['notify', '--config', config, '--object', 'image', '--file', file]);
+    expect(many).toMatchObject({ code: 0, stdout: 'raised 2 IMAGE notifications: seq 2-3\n' });
+    const piped = await runCli(['notify', '--config', config, '--object', 'JOB', '--json', '-'], JSON.stringify([job(8), job(9)]));
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.stdout)).toEqual({ object: 'JOB', firstSeq: 4, lastSeq: 5, count: 2 });
+    expect(rowsIn(db).data).toEqual([job(7), image(1), image(2, 'DELETE'), job(8), job(9)]);
+  });
+
+  it('rejects bad input with exit 1 and a message naming the field, storing nothing', async () => {
+    const { config, db } = setup();
+    const { jobId: _drop, ...noJobId } = job(1);
+    const missing = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify(noJobId)]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/JOB data\.jobId is missing/);
+    const oneBad = await runCli(['notify', '--config', config, '--object', 'IMAGE', '--data', JSON.stringify([image(1), { ...image(2), operationId: 'MOVE' }])]);
+    expect(oneBad.code).toBe(1);
+    expect(oneBad.stderr).toMatch(/IMAGE data\[1\]\.operationId must be one of CREATE, UPDATE, DELETE, NO_LOCAL_COPY_AVAILABLE/);
+    const notInt = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify({ ...job(1), status: '0' })]);
+    expect(notInt.stderr).toMatch(/status must be an integer/);
+    const notJson = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', '{jobId: 1']);
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toMatch(/--data is not JSON/);
+    expect(rowsIn(db).rows).toBe(0);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    const { config } = setup();
+    const data = JSON.stringify(job(1));
+    for (const args of [
+      ['--data', data], // no --object
+      ['--object', 'FILE', '--data', data],
+      ['--object', 'JOB'], // no input
+      ['--object', 'JOB', '--data', data, '--file', 'x.json'],
+      ['--object', 'JOB', 'extra'],
+    ]) {
+      const r = await runCli(['notify', '--config', config, ...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).not.toBe('');
+    }
+  });
+});
+
+describe('nbwss status', () => {
+  it('shows each group: connected endpoint, cursor, backlog, oldest pending, in-flight id and send count', async () => {
+    const { config, db } = setup();
+    const store = Store.open(db);
+    stores.push(store);
+    const outbox = new OutboxStore(store);
+    store.db.prepare("INSERT INTO delivery_groups (group_id, cursor_seq, created_at) VALUES ('g1', 0, 0), ('g2', 0, 0)").run();
+    outbox.append([{ rows: [job(1), job(2), job(3)].map((d) => ({ object: 'JOB' as const, data: JSON.stringify(d) })), raisedAt: Date.now() - 5000 }]);
+    outbox.setInflight('g1', { id: '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872', firstSeq: 1, lastSeq: 2, count: 2, timeStamp: 1 }, Date.now());
+    outbox.countSend('g1', '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872');
+    const json = await runCli(['status', '--config', config, '--json']);
+    expect(json.code).toBe(0);
+    const status = JSON.parse(json.stdout) as { outbox: unknown; groups: Record<string, unknown>[] };
+    expect(status.outbox).toEqual({ rows: 3, oldestSeq: 1, newestSeq: 3 });
+    expect(status.groups).toMatchObject([
+      { groupId: 'g1', connectedEndpoint: null, cursor: 0, backlog: 3, inflight: { id: '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872', sendCount: 2, count: 2 } },
+      { groupId: 'g2', cursor: 0, backlog: 3, inflight: null },
+    ]);
+    expect(status.groups[0]!.oldestPendingAgeMs).toBeGreaterThanOrEqual(5000);
+    const human = await runCli(['status', '--config', config]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^outbox: 3 stored notifications \(seq 1-3\), newest seq 3\n/);
+    expect(human.stdout).toMatch(/GROUP\s+CONNECTED ENDPOINT\s+CURSOR\s+BACKLOG\s+OLDEST PENDING\s+IN-FLIGHT\s+SENDS\s+ACKED/);
+    expect(human.stdout).toMatch(/g1\s+-\s+0\s+3\s+5\.\ds\s+0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872 \(seq 1-2\)\s+2\s+0 in 0/);
+  });
+});
