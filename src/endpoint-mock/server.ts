@@ -263,10 +263,11 @@ export class MockEndpoint extends EventEmitter<MockEndpointEvents> {
         this.off(event, listener as never);
         resolve(arg);
       };
+      // a waiter must not hold the process open
       const timer = this.#clock.setTimeout(() => {
         this.off(event, listener as never);
         reject(new MockEndpointError('NBWSS_ERR_MOCK_WAIT_TIMEOUT', `no matching "${String(event)}" event within ${timeoutMs} ms`));
-      }, timeoutMs);
+      }, timeoutMs).unref();
       this.on(event, listener as never);
     });
   }
