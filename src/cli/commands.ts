@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerRunCommand } from './run.js';
+import { registerNotifyCommand } from './notify.js';
+import { registerStatusCommand } from './status.js';
 import { registerEndpointsCommands } from './endpoints.js';
 import { registerMockEndpoint } from './mock-endpoint.js';
 import { registerMockNetBackup } from './mock-netbackup.js';
@@ -10,6 +12,8 @@ import { registerMockNetBackup } from './mock-netbackup.js';
 export function registerCommands(program: Command): void {
   registerRunCommand(program);
   registerEndpointsCommands(program);
+  registerNotifyCommand(program);
+  registerStatusCommand(program);
   registerMockEndpoint(program);
   registerMockNetBackup(program);
 }
