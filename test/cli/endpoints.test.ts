@@ -22,10 +22,17 @@ interface Result {
   stderr: string;
 }
 
-function run(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Result> {
+/** util-linux `script` runs a command on a pseudo-terminal: the way to test the interactive prompt. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+function run(args: string[], options: { input?: string; cwd?: string; tty?: boolean } = {}): Promise<Result> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const [cmd, argv] = options.tty
+    ? [SCRIPT!, ['-qec', [process.execPath, MAIN, ...args].map(quote).join(' '), '/dev/null']]
+    : [process.execPath, [MAIN, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? tempDir(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -140,6 +147,23 @@ describe('nbwss endpoints against a real local TLS server', () => {
     // Nothing above wrote the token in clear to the database or to the (debug-level) logs on stderr.
     expect(readFileSync(join(dir, 'nbwss.db')).includes(Buffer.from(TOKEN))).toBe(false);
     for (const r of [validated, added, listed, shown, rotated]) expect(r.stderr).not.toContain(TOKEN);
+  });
+
+  it.skipIf(!SCRIPT)('on a terminal without a trust flag, add shows the certificate and asks [y/N]', async () => {
+    const { endpointFile, config, dir } = workspace();
+    const cert = await testCertificate('127.0.0.1');
+    const server = await startTlsServer(cert);
+    const tty = (file: string, answer: string) => run(['endpoints', 'add', '--file', file, '--config', config], { cwd: dir, tty: true, input: answer });
+    const no = await tty(endpointFile(details(server.wssUrl(), { hostName: 'ep-no.test' }), 'no.json'), 'n\n');
+    expect(no.stdout).toContain(cert.fingerprint256);
+    expect(no.stdout).toMatch(/Trust this certificate and add ep-no\.test\? \[y\/N\]/);
+    expect(no.stdout).toContain('not accepted; nothing was added');
+    expect(no.code).toBe(1);
+    const yes = await tty(endpointFile(details(server.wssUrl(), { hostName: 'ep-yes.test' }), 'yes.json'), 'y\n');
+    expect(yes.code).toBe(0);
+    expect(yes.stdout).toContain('Added ep-yes.test');
+    const listed = JSON.parse((await run(['endpoints', 'list', '--json', '--config', config], { cwd: dir })).stdout);
+    expect(listed.map((e: { hostName: string }) => e.hostName)).toEqual(['ep-yes.test']);
   });
 
   it('add --fingerprint after the certificate changed → exit 1 with the guide message', async () => {
