@@ -7,10 +7,11 @@ import { formatMessage, formatProblem, previewBody, redactMessage } from '../end
 import { createMockEndpoint, type MockCommand, type MockEndpoint } from '../endpoint-mock/server.js';
 import type { ConnectionInfo, MockEndpointFaults, RecordedMessage } from '../endpoint-mock/types.js';
 import type { ConnectRequest } from '../protocol/index.js';
-import { action } from './context.js';
+import { createLogger } from '../logger.js';
+import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
 
 /** Flags of `nbwss mock-endpoint`, as commander parses them. */
-interface MockEndpointFlags {
+interface MockEndpointFlags extends GlobalOptions {
   listen: string;
   path: string;
   token?: string;
@@ -37,7 +38,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 /** Register `nbwss mock-endpoint`. */
 export function registerMockEndpoint(program: Command): void {
-  program
+  const cmd = program
     .command('mock-endpoint')
     .description('Run a mock cloud endpoint (wss://): validates the token, acknowledges notifications, answers pings, prints every message, sends COMMANDs; with fault switches for drills')
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:8443')
@@ -59,8 +60,8 @@ export function registerMockEndpoint(program: Command): void {
     .option('--write-endpoint-file <file>', 'write the endpoint JSON (spec §8) that `nbwss endpoints add --file` takes')
     .option('--group <groupId>', 'server group for --write-endpoint-file')
     .option('--priority <n>', 'priority for --write-endpoint-file (default 1)')
-    .option('--json', 'print JSON lines instead of readable text')
-    .action(action((flags: MockEndpointFlags) => runMockEndpoint(flags)));
+    .option('--json', 'print JSON lines instead of readable text');
+  withConfigOption(cmd).action(action((flags: MockEndpointFlags) => runMockEndpoint(flags)));
 }
 
 /** `host:port`, `[v6]:port`, `:port` or `port`. */
@@ -130,7 +131,12 @@ function parseFlags(flags: MockEndpointFlags) {
 /** Run the mock endpoint until SIGINT/SIGTERM; returns the exit code. */
 async function runMockEndpoint(flags: MockEndpointFlags): Promise<number> {
   const opts = parseFlags(flags);
+  // stdout is for the readable account; pino log lines (conformance warnings included) go to log.file when set
+  const { config } = loadCliConfig(flags);
+  const logger = config.log.file ? createLogger({ level: config.log.level, file: config.log.file }) : undefined;
   const endpoint = await createMockEndpoint({
+    maxRecorded: 100,
+    ...(logger ? { logger } : {}),
     host: opts.listen.host,
     port: opts.listen.port,
     path: flags.path,

@@ -21,9 +21,6 @@ export interface Problem {
   severity: Severity;
 }
 
-/** Which side sent a message. */
-export type Sender = 'netbackup' | 'endpoint';
-
 /** A set-like lookup of ids (a `Set`, or anything with `has`). */
 export interface IdLookup {
   has(id: string): boolean;

@@ -137,7 +137,7 @@ export class MockEndpoint extends EventEmitter<MockEndpointEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger()).child({ subsystem: 'endpoint-mock' });
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 30_000;
-    this.#maxRecorded = options.maxRecorded ?? 10_000;
+    this.#maxRecorded = options.maxRecorded ?? 1_000;
     this.#faults = Object.freeze({ ...NO_FAULTS, ...options.faults });
     this.#commands = new CommandTracker(this.#clock);
     this.#connectionHost = this.#makeConnectionHost(options);

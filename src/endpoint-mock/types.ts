@@ -66,7 +66,7 @@ export interface MockEndpointOptions {
   rejectCloseGraceMs?: number;
   /** Largest incoming frame accepted (bytes, default 16 MiB); a larger one closes the socket with 1009. */
   maxPayload?: number;
-  /** Most received messages kept by `received()` (default 10000; older ones are dropped). */
+  /** Most received messages kept by `received()` (default 1000; older ones are dropped, so a long run stays small). */
   maxRecorded?: number;
   /** Time source (default: the system clock). */
   clock?: Clock;
