@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import { Router } from './connection/channel.js';
 import { TokenCipher } from './endpoints/token-cipher.js';
 import { createLogger, type Logger } from './logger.js';
+import { NotificationSubsystem } from './notifications/subsystem.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { Store } from './store/database.js';
 import { EndpointStore } from './store/endpoint-store.js';
@@ -44,7 +45,10 @@ export type ServiceFactory = (ctx: DaemonContext) => DaemonService;
  * The services every daemon runs, in start order. Adding a subsystem = one line here, e.g.
  * `(ctx) => new NotificationService(ctx)`.
  */
-export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [];
+export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [
+  // notifications: outbox, raise(), one sender per connected group (find it by name 'notifications')
+  (ctx) => new NotificationSubsystem(ctx),
+];
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {

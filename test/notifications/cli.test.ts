@@ -1,35 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { tempDir } from '../helpers/tmp.js';
 import { image, job } from './helpers.js';
-
-/** The built CLI (`npm run build`, or `npm test`'s pretest), spawned for real. */
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `nbwss …` in a child process. */
-export function runCli(args: string[], input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NBWSS_CONFIG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+import { MAIN, runCli } from './run-cli.js';
 
 /** A properties file pointing at a fresh database. */
 function setup(): { config: string; db: string; dir: string } {
@@ -74,15 +50,18 @@ describe('nbwss notify', () => {
   it('rejects bad input with exit 1 and a message naming the field, storing nothing', async () => {
     const { config, db } = setup();
     const { jobId: _drop, ...noJobId } = job(1);
-    const missing = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify(noJobId)]);
+    const notify = (object: string, data: string) => runCli(['notify', '--config', config, '--object', object, '--data', data]);
+    const [missing, oneBad, notInt, notJson] = await Promise.all([
+      notify('JOB', JSON.stringify(noJobId)),
+      notify('IMAGE', JSON.stringify([image(1), { ...image(2), operationId: 'MOVE' }])),
+      notify('JOB', JSON.stringify({ ...job(1), status: '0' })),
+      notify('JOB', '{jobId: 1'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/JOB data\.jobId is missing/);
-    const oneBad = await runCli(['notify', '--config', config, '--object', 'IMAGE', '--data', JSON.stringify([image(1), { ...image(2), operationId: 'MOVE' }])]);
     expect(oneBad.code).toBe(1);
     expect(oneBad.stderr).toMatch(/IMAGE data\[1\]\.operationId must be one of CREATE, UPDATE, DELETE, NO_LOCAL_COPY_AVAILABLE/);
-    const notInt = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify({ ...job(1), status: '0' })]);
     expect(notInt.stderr).toMatch(/status must be an integer/);
-    const notJson = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', '{jobId: 1']);
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/--data is not JSON/);
     expect(rowsIn(db).rows).toBe(0);
@@ -91,17 +70,18 @@ describe('nbwss notify', () => {
   it('exits 2 on usage errors', async () => {
     const { config } = setup();
     const data = JSON.stringify(job(1));
-    for (const args of [
+    const cases = [
       ['--data', data], // no --object
       ['--object', 'FILE', '--data', data],
       ['--object', 'JOB'], // no input
       ['--object', 'JOB', '--data', data, '--file', 'x.json'],
       ['--object', 'JOB', 'extra'],
-    ]) {
-      const r = await runCli(['notify', '--config', config, ...args]);
-      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    ];
+    const results = await Promise.all(cases.map((args) => runCli(['notify', '--config', config, ...args])));
+    results.forEach((r, i) => {
+      expect({ args: cases[i], code: r.code }).toEqual({ args: cases[i], code: 2 });
       expect(r.stderr).not.toBe('');
-    }
+    });
   });
 });
 
@@ -128,6 +108,6 @@ describe('nbwss status', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^outbox: 3 stored notifications \(seq 1-3\), newest seq 3\n/);
     expect(human.stdout).toMatch(/GROUP\s+CONNECTED ENDPOINT\s+CURSOR\s+BACKLOG\s+OLDEST PENDING\s+IN-FLIGHT\s+SENDS\s+ACKED/);
-    expect(human.stdout).toMatch(/g1\s+-\s+0\s+3\s+5\.\ds\s+0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872 \(seq 1-2\)\s+2\s+0 in 0/);
+    expect(human.stdout).toMatch(/g1\s+-\s+0\s+3\s+\d+\.\ds\s+0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872 \(seq 1-2\)\s+2\s+0 in 0/);
   });
 });
