@@ -1,4 +1,4 @@
-import type { MockCommand } from './server.js';
+import type { MockCommand } from './types.js';
 
 /** Headers a COMMAND gets when none are given: the NetBackup media type, as in the guide's example. */
 export const DEFAULT_COMMAND_HEADERS: Readonly<Record<string, string>> = Object.freeze({

@@ -2,7 +2,7 @@
  * The mock cloud endpoint: a `wss://` server playing the endpoint side of NBWSS, its conformance checks
  * (reusable without any socket code) and readable renderings of messages.
  */
-export { createMockEndpoint, MockEndpoint, type MockCommand, type SendCommandOptions, type CloseOptions } from './server.js';
+export { createMockEndpoint, MockEndpoint } from './server.js';
 export * from './types.js';
 export * from './conformance.js';
 export * from './format.js';

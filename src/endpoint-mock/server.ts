@@ -16,41 +16,17 @@ import { buildEndpointDetails, writeDetailsFile, type EndpointDetailsOptions } f
 import {
   MockEndpointError,
   NO_FAULTS,
+  type MockCloseOptions,
   type ConnectionInfo,
   type EndpointDetails,
   type MockEndpointEvents,
   type MockEndpointFaults,
   type MockEndpointOptions,
   type MockEndpointStats,
+  type MockCommand,
   type RecordedMessage,
+  type SendCommandOptions,
 } from './types.js';
-
-/** A COMMAND to send to the connected NetBackup (spec §4). */
-export interface MockCommand {
-  method: string;
-  /** A path such as `/netbackup/admin/jobs`; NetBackup adds its host and port. */
-  uri: string;
-  headers?: Record<string, string>;
-  /** The request body: a string is sent as is (JSON-escaped string, as the guide has it); anything else is JSON-serialized. */
-  parameters?: unknown;
-}
-
-/** Options of {@link MockEndpoint.sendCommand}. */
-export interface SendCommandOptions {
-  /** Give up after this long (ms; default: the endpoint's `commandTimeoutMs`). */
-  timeoutMs?: number;
-  /** Send on this socket (default: the most recently connected one). */
-  connectionId?: number;
-}
-
-/** Options of {@link MockEndpoint.close} and {@link MockEndpoint.disconnectAll}. */
-export interface CloseOptions {
-  /** Close code sent to NetBackup (default 1001 "going away" for `close`, 1000 for `disconnectAll`). */
-  code?: number;
-  reason?: string;
-  /** Drop the TCP connections without a close frame, as a crash would (NetBackup sees 1006). */
-  terminate?: boolean;
-}
 
 const MAX_SEEN = 10_000;
 /** How long a closing handshake may take before the socket is dropped. */
@@ -273,12 +249,12 @@ export class MockEndpoint extends EventEmitter<MockEndpointEvents> {
   }
 
   /** Close every open socket (the server keeps listening); resolves when they are closed. */
-  disconnectAll(options: CloseOptions = {}): Promise<void> {
+  disconnectAll(options: MockCloseOptions = {}): Promise<void> {
     return this.#closeSockets(options.code ?? 1000, options.reason ?? 'mock endpoint disconnects', options.terminate ?? false);
   }
 
   /** Close every socket (default code 1001), stop listening, and resolve when all is closed. Idempotent. */
-  close(options: CloseOptions = {}): Promise<void> {
+  close(options: MockCloseOptions = {}): Promise<void> {
     this.#closing ??= (async () => {
       await this.#closeSockets(options.code ?? 1001, options.reason ?? 'mock endpoint shutting down', options.terminate ?? false);
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));

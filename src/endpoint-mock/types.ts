@@ -179,6 +179,33 @@ export interface MockEndpointStats {
   problems: number;
 }
 
+/** A COMMAND to send to the connected NetBackup (spec §4). */
+export interface MockCommand {
+  method: string;
+  /** A path such as `/netbackup/admin/jobs`; NetBackup adds its host and port. */
+  uri: string;
+  headers?: Record<string, string>;
+  /** The request body: a string is sent as is (JSON-escaped string, as the guide has it); anything else is JSON-serialized. */
+  parameters?: unknown;
+}
+
+/** Options of `MockEndpoint.sendCommand`. */
+export interface SendCommandOptions {
+  /** Give up after this long (ms; default: the endpoint's `commandTimeoutMs`). */
+  timeoutMs?: number;
+  /** Send on this socket (default: the most recently connected one). */
+  connectionId?: number;
+}
+
+/** Options of `MockEndpoint.close` and `MockEndpoint.disconnectAll`. */
+export interface MockCloseOptions {
+  /** Close code sent to NetBackup (default 1001 "going away" for `close`, 1000 for `disconnectAll`). */
+  code?: number;
+  reason?: string;
+  /** Drop the TCP connections without a close frame, as a crash would (NetBackup sees 1006). */
+  terminate?: boolean;
+}
+
 /** The endpoint JSON of spec §8: exactly these five members. */
 export interface EndpointDetails {
   token: string;
