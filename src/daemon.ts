@@ -3,6 +3,8 @@ import type { Config } from './config/index.js';
 import { Router } from './connection/channel.js';
 import { TokenCipher } from './endpoints/token-cipher.js';
 import { createLogger, type Logger } from './logger.js';
+import { CommandService } from './commands/service.js';
+import { NetBackupMockService } from './netbackup-mock/service.js';
 import { NotificationSubsystem } from './notifications/subsystem.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { Store } from './store/database.js';
@@ -25,6 +27,8 @@ export interface DaemonContext {
   readonly router: Router;
   /** Listen to `connected` / `disconnected` here in `start()`; the scheduler starts after every service. */
   readonly scheduler: Scheduler;
+  /** The services started so far, in order: a factory may look up an earlier one by `name`. */
+  readonly services: readonly DaemonService[];
 }
 
 /**
@@ -46,9 +50,18 @@ export type ServiceFactory = (ctx: DaemonContext) => DaemonService;
  * `(ctx) => new NotificationService(ctx)`.
  */
 export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [
+  // netbackup.mock=true: the mock NetBackup primary in-process (a no-op otherwise)
+  (ctx) => new NetBackupMockService(ctx),
   // notifications: outbox, raise(), one sender per connected group (find it by name 'notifications')
   (ctx) => new NotificationSubsystem(ctx),
+  // COMMAND REQUEST → NetBackup REST → COMMAND RESPONSE (to the in-process mock when it runs)
+  (ctx) => new CommandService(ctx, findService<NetBackupMockService>(ctx, 'netbackup-mock')),
 ];
+
+/** An already-started service of the context, by name. */
+export function findService<T extends DaemonService>(ctx: Pick<DaemonContext, 'services'>, name: string): T | undefined {
+  return ctx.services.find((s) => s.name === name) as T | undefined;
+}
 
 /** Options of {@link startDaemon}. */
 export interface StartDaemonOptions {
@@ -103,9 +116,9 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     const router = options.router ?? new Router();
     const scheduler = new Scheduler({ endpoints, tokens: cipher, router, config, clock, logger, ...options.scheduler });
     undo.push(() => scheduler.stop());
-    const ctx: DaemonContext = { config, logger, clock, store, endpoints, cipher, router, scheduler };
-
     const services: DaemonService[] = [];
+    const ctx: DaemonContext = { config, logger, clock, store, endpoints, cipher, router, scheduler, services };
+
     for (const factory of [...(options.services ?? BUILT_IN_SERVICES), ...(options.extraServices ?? [])]) {
       const service = factory(ctx);
       await service.start();

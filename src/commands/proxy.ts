@@ -41,6 +41,10 @@ export interface CommandProxyOptions {
   clock?: Clock;
   /** HTTP client to NetBackup (default: an undici Pool on `netbackup.baseUrl`, keep-alive, TLS per `netbackup.tls.*`). */
   dispatcher?: Dispatcher;
+  /** Use this base URL instead of `netbackup.baseUrl` (the in-process mock NetBackup on a port chosen at start). */
+  baseUrl?: string;
+  /** Trust this CA (PEM) for NetBackup in addition to `netbackup.tls.caFile` (the in-process mock's certificate). */
+  ca?: string;
 }
 
 interface Upstream {
@@ -99,7 +103,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     this.#config = options.config;
     this.#log = options.logger;
     this.#clock = options.clock ?? systemClock;
-    const base = new URL(this.#config().netbackup.baseUrl);
+    const base = new URL(options.baseUrl ?? this.#config().netbackup.baseUrl);
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
     if (options.dispatcher) {
@@ -107,8 +111,9 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
       this.#ownsDispatcher = false;
     } else {
       const tls = this.#config().netbackup.tls;
+      const ca = [...(tls.caFile ? [readFileSync(tls.caFile, 'utf8')] : []), ...(options.ca ? [options.ca] : [])];
       this.#dispatcher = new Pool(this.#origin, {
-        connect: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.caFile ? { ca: readFileSync(tls.caFile, 'utf8') } : {}) },
+        connect: { rejectUnauthorized: tls.rejectUnauthorized, ...(ca.length > 0 ? { ca } : {}) },
         keepAliveTimeout: 30_000,
       });
       this.#ownsDispatcher = true;

@@ -68,6 +68,7 @@ export const KEYS = {
   'netbackup.tls.rejectUnauthorized': { kind: 'boolean', default: true, reload: 'restart', doc: 'Verify the NetBackup server certificate (false only for a lab).' },
   'netbackup.tls.caFile': { kind: 'path', default: '', reload: 'restart', doc: 'PEM file of CA certificates trusted for the NetBackup REST API (empty: the system store).' },
   'netbackup.mock': { kind: 'boolean', default: false, reload: 'restart', doc: 'Start the mock NetBackup primary in-process on netbackup.baseUrl, so one process is a whole simulated NetBackup.' },
+  'netbackup.mockTestRoutes': { kind: 'boolean', default: false, reload: 'restart', doc: 'With netbackup.mock: also serve the drill routes /netbackup/test/slow, /large, /echo and /status (see "Mock NetBackup primary").' },
   'command.timeout': { kind: 'ms', default: 30000, unit: 'ms', reload: 'live', doc: 'A COMMAND not answered by NetBackup in this time gets a 504 COMMAND RESPONSE.' },
   'command.maxConcurrent': { kind: 'positiveInt', default: 16, unit: 'count', reload: 'live', doc: 'Most COMMANDs in flight to NetBackup at once per connection; more wait in a queue.' },
   'command.maxQueued': { kind: 'int', default: 1000, unit: 'count', reload: 'live', doc: 'Most COMMANDs waiting per connection beyond maxConcurrent; past it a COMMAND gets 503.' },
