@@ -138,8 +138,10 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       if (signal.aborted) {
         queueMicrotask(onAbort);
       } else {
+        // Only the attempt listens: once it settles, the (long-lived, shared) signal forgets this connection.
         signal.addEventListener('abort', onAbort, { once: true });
-        void this.#closed.then(() => signal.removeEventListener('abort', onAbort));
+        const forget = () => signal.removeEventListener('abort', onAbort);
+        promise.then(forget, forget);
       }
     }
     const ws = new WebSocket(this.endpoint.url, {

@@ -1,4 +1,4 @@
-import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import { isIP } from 'node:net';
 
 /** What the TLS layer needs to know about an endpoint to trust it. */
@@ -27,24 +27,45 @@ export class PinMismatchError extends Error {
  * TLS options for `ws` / `tls.connect` that accept only the pinned certificate (or, with a CA, a chain to it).
  *
  * Trap (DESIGN.md): `checkServerIdentity` is not called when `rejectUnauthorized` is false, so the pin is enforced
- * by giving the stored certificate as the only `ca` (chain verification accepts nothing else) AND comparing
+ * by making the stored certificate the only trusted `ca` (chain verification accepts nothing else) AND comparing
  * `fingerprint256` in `checkServerIdentity` (which runs before any byte of the HTTP upgrade — let alone the token —
  * is written). The host name is not checked in pin mode: the fingerprint is a stronger statement than a name.
+ * The trust store is built once per anchor and shared ({@link secureContextFor}).
  */
 export function pinnedTlsOptions(anchor: TrustAnchor): {
-  ca: string;
+  secureContext: SecureContext;
   rejectUnauthorized: true;
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
 } {
-  if (anchor.caPem) {
-    return { ca: anchor.caPem, rejectUnauthorized: true, checkServerIdentity: defaultCheckServerIdentity };
-  }
+  const secureContext = secureContextFor(anchor.caPem ?? anchor.certPem);
+  if (anchor.caPem) return { secureContext, rejectUnauthorized: true, checkServerIdentity: defaultCheckServerIdentity };
   const expected = anchor.certFingerprint.toUpperCase();
   return {
-    ca: anchor.certPem,
+    secureContext,
     rejectUnauthorized: true,
     checkServerIdentity: (_host, cert) => (cert.fingerprint256?.toUpperCase() === expected ? undefined : new PinMismatchError(expected, cert.fingerprint256 ?? '(none)')),
   };
+}
+
+const CONTEXT_CACHE_SIZE = 1024;
+const contexts = new Map<string, SecureContext>();
+
+/**
+ * A TLS context trusting only `caPem`, shared by every connection to the same anchor. Node would otherwise build
+ * a new OpenSSL context (and trust store) per `tls.connect` — the largest CPU cost of a handshake here and tens of
+ * KB per live socket. Least recently used contexts beyond 1,024 anchors are dropped from the cache (sockets that
+ * use them keep them alive).
+ */
+export function secureContextFor(caPem: string): SecureContext {
+  let ctx = contexts.get(caPem);
+  if (ctx) {
+    contexts.delete(caPem);
+  } else {
+    ctx = createSecureContext({ ca: caPem });
+    if (contexts.size >= CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value!);
+  }
+  contexts.set(caPem, ctx);
+  return ctx;
 }
 
 /** OpenSSL / Node codes of a certificate that failed verification (as opposed to a network failure). */

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Router } from '../connection/channel.js';
@@ -120,6 +120,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#settings = { ...connectionSettings(options.config), ...options.connection };
     this.#periodMs = Math.max(1, Math.round(options.config.connectionInfo.period * 1000));
     this.#semaphore = new Semaphore(options.config.scheduledExecutor.threadPoolSize);
+    // Every group waiting for a handshake permit listens to this one signal: thousands is expected, not a leak.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** Live (CONNECTED) connections by group id. */

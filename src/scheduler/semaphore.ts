@@ -6,7 +6,9 @@ export class Semaphore {
   readonly size: number;
   #held = 0;
   #max = 0;
-  readonly #queue: { grant: () => void; reject: (reason: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
+  readonly #queue = new Set<Waiter>();
+  /** One abort listener per signal (not per waiter): thousands of groups share the scheduler's signal. */
+  readonly #bySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`semaphore size must be a whole number >= 1, got ${size}`);
@@ -19,7 +21,7 @@ export class Semaphore {
   }
   /** Callers waiting for a permit. */
   get waiting(): number {
-    return this.#queue.length;
+    return this.#queue.size;
   }
   /** Most permits ever held at once. */
   get maxHeld(): number {
@@ -32,21 +34,30 @@ export class Semaphore {
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#held < this.size && this.#queue.length === 0) return Promise.resolve(this.#grant());
+    if (this.#held < this.size && this.#queue.size === 0) return Promise.resolve(this.#grant());
     return new Promise((resolve, reject) => {
-      const entry = {
-        grant: () => resolve(this.#grant()),
-        reject,
-        signal,
-        onAbort: () => {
-          const i = this.#queue.indexOf(entry);
-          if (i >= 0) this.#queue.splice(i, 1);
-          reject(signal?.reason);
-        },
-      };
-      signal?.addEventListener('abort', entry.onAbort, { once: true });
-      this.#queue.push(entry);
+      const waiter: Waiter = { grant: () => resolve(this.#grant()), reject, signal };
+      this.#queue.add(waiter);
+      if (signal) this.#watch(signal).waiters.add(waiter);
     });
+  }
+
+  #watch(signal: AbortSignal): { waiters: Set<Waiter>; onAbort: () => void } {
+    let entry = this.#bySignal.get(signal);
+    if (!entry) {
+      const waiters = new Set<Waiter>();
+      const onAbort = () => {
+        this.#bySignal.delete(signal);
+        for (const w of waiters) {
+          this.#queue.delete(w);
+          w.reject(signal.reason);
+        }
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry = { waiters, onAbort };
+      this.#bySignal.set(signal, entry);
+    }
+    return entry;
   }
 
   #grant(): () => void {
@@ -57,11 +68,25 @@ export class Semaphore {
       if (released) return;
       released = true;
       this.#held--;
-      const next = this.#queue.shift();
-      if (next) {
-        next.signal?.removeEventListener('abort', next.onAbort);
-        next.grant();
+      const next = this.#queue.values().next();
+      if (next.done) return;
+      const w = next.value;
+      this.#queue.delete(w);
+      if (w.signal) {
+        const entry = this.#bySignal.get(w.signal);
+        entry?.waiters.delete(w);
+        if (entry && entry.waiters.size === 0) {
+          w.signal.removeEventListener('abort', entry.onAbort);
+          this.#bySignal.delete(w.signal);
+        }
       }
+      w.grant();
     };
   }
+}
+
+interface Waiter {
+  grant: () => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
 }
