@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NbwssError, NotificationValidationError, UsageError } from '../errors.js';
+import { InputError, NotificationValidationError, UsageError } from '../errors.js';
 import { prepareNotifications } from '../notifications/source.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
@@ -44,7 +44,7 @@ async function readInput(opts: NotifyOptions, dash: string | undefined): Promise
     try {
       return { text: readFileSync(opts.file, 'utf8'), from: opts.file };
     } catch (err) {
-      throw new NbwssError('NBWSS_ERR_INPUT', `cannot read ${opts.file}: ${(err as Error).message}`, { cause: err });
+      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, { cause: err });
     }
   }
   return { text: await readStdin(), from: 'stdin' };

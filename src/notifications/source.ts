@@ -63,8 +63,9 @@ export function prepareNotifications(object: unknown, data: unknown): { object: 
  * with group commit: every raise of one event-loop turn is appended in one transaction (one fsync), and each
  * promise resolves after that commit with its own seq range. A raise is all-or-nothing.
  *
- * Measured on the 2-core development machine (synchronous=FULL): one transaction per notification ~6,500/s;
- * group commit of one turn's raises >200,000 notifications/s (see bench/notifications.ts).
+ * Measured on the 2-core development machine (appends commit with synchronous=FULL): one transaction per
+ * notification ~4,000–5,000/s; group commit of one turn's raises 90,000–160,000/s, validation and JSON included
+ * (bench/notifications.ts prints both).
  */
 export class NotificationSource extends EventEmitter<NotificationSourceEvents> {
   readonly #outbox: OutboxStore;

@@ -51,11 +51,12 @@ describe('nbwss notify', () => {
     const { config, db } = setup();
     const { jobId: _drop, ...noJobId } = job(1);
     const notify = (object: string, data: string) => runCli(['notify', '--config', config, '--object', object, '--data', data]);
-    const [missing, oneBad, notInt, notJson] = await Promise.all([
+    const [missing, oneBad, notInt, notJson, noFile] = await Promise.all([
       notify('JOB', JSON.stringify(noJobId)),
       notify('IMAGE', JSON.stringify([image(1), { ...image(2), operationId: 'MOVE' }])),
       notify('JOB', JSON.stringify({ ...job(1), status: '0' })),
       notify('JOB', '{jobId: 1'),
+      runCli(['notify', '--config', config, '--object', 'JOB', '--file', '/nonexistent/jobs.json']),
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/JOB data\.jobId is missing/);
@@ -64,6 +65,8 @@ describe('nbwss notify', () => {
     expect(notInt.stderr).toMatch(/status must be an integer/);
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toMatch(/--data is not JSON/);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toMatch(/cannot read \/nonexistent\/jobs\.json/);
     expect(rowsIn(db).rows).toBe(0);
   });
 
