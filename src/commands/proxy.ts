@@ -196,8 +196,16 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
 
   async #request(cmd: ValidCommand, socketSignal: AbortSignal): Promise<Upstream> {
     const timeoutMs = this.#config().command.timeout;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([socketSignal, timeout]);
+    // One controller per request, aborted by the timeout or by the socket closing (cheaper than AbortSignal.any
+    // with AbortSignal.timeout on Node 20, which matters at thousands of COMMANDs per second).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = this.#clock.setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('command.timeout'));
+    }, timeoutMs);
+    const onSocketClose = () => controller.abort(socketSignal.reason);
+    socketSignal.addEventListener('abort', onSocketClose, { once: true });
     try {
       const res = await this.#dispatcher.request({
         origin: this.#origin,
@@ -205,7 +213,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
         method: cmd.method,
         headers: cmd.headers,
         body: cmd.body ?? null,
-        signal,
+        signal: controller.signal,
       });
       const headers = flattenHeaders(res.headers);
       // A COMMAND RESPONSE carrying more than 2 MB of body can never fit a frame: stop reading there.
@@ -219,14 +227,17 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
         }
         chunks.push(chunk as Buffer);
       }
-      return { statusCode: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') };
+      return { statusCode: res.statusCode, headers, body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8') };
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
-      if (timeout.aborted && !socketSignal.aborted) {
+      if (timedOut && !socketSignal.aborted) {
         throw new UpstreamError(504, 'NBWSS_ERR_UPSTREAM_TIMEOUT', `NetBackup did not answer within ${timeoutMs} ms (command.timeout)`);
       }
       if (socketSignal.aborted) throw err;
       throw new UpstreamError(502, 'NBWSS_ERR_UPSTREAM_UNREACHABLE', `NetBackup unreachable: ${describeNetworkError(err)}`);
+    } finally {
+      this.#clock.clearTimeout(timer);
+      socketSignal.removeEventListener('abort', onSocketClose);
     }
   }
 

@@ -1,0 +1,95 @@
+/**
+ * COMMAND proxy benchmark (issue 5). Three processes, so each figure is the daemon's own:
+ * - bench/commands-netbackup-child.ts: the mock NetBackup primary (https);
+ * - bench/commands-endpoint-child.ts: the cloud endpoint (wss://) that sends COMMANDs, and a direct undici client;
+ * - this process: the daemon (`startDaemon`: pinned TLS, CONNECT, COMMAND route, undici pool to NetBackup),
+ *   logging one line per COMMAND to a file at info level, as in production.
+ *
+ *   npx tsx bench/commands.ts [--n 2000] [--seconds 3] [--uri /netbackup/admin/jobs?page[limit]=5]
+ *
+ * Reports: p50/p99 of the same GET made directly with undici and through the daemon's socket (interleaved, one at
+ * a time) and the added overhead; COMMANDs/s through one socket at concurrency 1, 16 and 64.
+ * Targets: added p50 overhead ≤ 1 ms; ≥ 5,000 COMMANDs/s through one socket at concurrency 16. Exit 1 if missed.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.js';
+import { startDaemon } from '../src/daemon.js';
+import { TokenCipher } from '../src/endpoints/token-cipher.js';
+import { Store } from '../src/store/database.js';
+import { EndpointStore } from '../src/store/endpoint-store.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+const n = Number(arg('n', '2000'));
+const seconds = Number(arg('seconds', '3'));
+const uri = arg('uri', '/netbackup/admin/jobs?page[limit]=5');
+
+function child(file: string): ChildProcess {
+  return fork(new URL(file, import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+async function ask<T>(c: ChildProcess, msg: object): Promise<T> {
+  c.send(msg);
+  const [reply] = (await once(c, 'message')) as [T];
+  return reply;
+}
+const ms = (x: number) => `${x.toFixed(3)} ms`;
+
+const dir = mkdtempSync(join(tmpdir(), 'nbwss-bench-commands-'));
+const nb = child('./commands-netbackup-child.ts');
+const ep = child('./commands-endpoint-child.ts');
+try {
+  const [[nbReady], [epReady]] = (await Promise.all([once(nb, 'message'), once(ep, 'message')])) as [[{ port: number; cert: string }], [{ port: number; cert: string; fingerprint: string }]];
+  const nbUrl = `https://127.0.0.1:${nbReady.port}`;
+  writeFileSync(join(dir, 'netbackup-ca.pem'), nbReady.cert);
+  const config = loadConfig({
+    env: {},
+    cwd: dir,
+    overrides: {
+      'db.path': join(dir, 'nbwss.db'),
+      'security.keyFile': join(dir, 'nbwss.key'),
+      'log.file': join(dir, 'nbwss.log'),
+      'log.level': 'info',
+      'admin.listen': '',
+      'connectionInfo.period': 1,
+      'netbackup.baseUrl': nbUrl,
+      'netbackup.tls.caFile': join(dir, 'netbackup-ca.pem'),
+      'command.maxConcurrent': 64,
+    },
+  }).config;
+  const store = Store.open(config.db.path);
+  const cipher = TokenCipher.fromKeyFile(config.security.keyFile);
+  new EndpointStore(store).insert({ hostName: 'bench-endpoint', url: `wss://127.0.0.2:${epReady.port}/nbwss`, groupId: 'G1', priority: 1, tokenEnc: cipher.encrypt('t', 'bench-endpoint'), certPem: epReady.cert, certFingerprint: epReady.fingerprint, caPem: null });
+  store.close();
+
+  const daemon = await startDaemon({ config });
+  const latency = await ask<{ direct: { p50: number; p99: number }; socket: { p50: number; p99: number }; bad: number }>(ep, { cmd: 'latency', nbUrl, ca: nbReady.cert, uri, n });
+  const rows: { concurrency: number; perSecond: number; p50: number; p99: number; bad: number }[] = [];
+  for (const concurrency of [1, 16, 64]) {
+    const r = await ask<{ perSecond: number; p50: number; p99: number; bad: number }>(ep, { cmd: 'throughput', nbUrl, ca: nbReady.cert, uri, concurrency, durationMs: seconds * 1000 });
+    rows.push({ concurrency, ...r });
+  }
+  await daemon.stop();
+
+  const overhead = latency.socket.p50 - latency.direct.p50;
+  const at16 = rows.find((r) => r.concurrency === 16)!.perSecond;
+  console.log(`GET ${uri}  (${n} interleaved pairs, one at a time; https to NetBackup, wss to the endpoint)`);
+  console.log(`  direct undici        p50 ${ms(latency.direct.p50)}  p99 ${ms(latency.direct.p99)}`);
+  console.log(`  through the socket   p50 ${ms(latency.socket.p50)}  p99 ${ms(latency.socket.p99)}`);
+  console.log(`  added overhead       p50 ${ms(overhead)}  p99 ${ms(latency.socket.p99 - latency.direct.p99)}   (target p50 ≤ 1 ms)`);
+  console.log('COMMANDs through one socket:');
+  for (const r of rows) console.log(`  concurrency ${String(r.concurrency).padStart(2)}: ${Math.round(r.perSecond).toLocaleString('en-US').padStart(6)} /s   p50 ${ms(r.p50)}  p99 ${ms(r.p99)}${r.bad ? `   non-200: ${r.bad}` : ''}`);
+  const ok = overhead <= 1 && at16 >= 5000 && latency.bad === 0 && rows.every((r) => r.bad === 0);
+  console.log(`targets (p50 overhead ≤ 1 ms, ≥ 5,000/s at concurrency 16): ${ok ? 'MET' : 'NOT MET'}`);
+  console.log(JSON.stringify({ bench: 'commands', uri, latency, overheadP50Ms: overhead, throughput: rows }));
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  nb.disconnect();
+  ep.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+}
