@@ -64,7 +64,7 @@ export function prepareNotifications(object: unknown, data: unknown): { object: 
  * promise resolves after that commit with its own seq range. A raise is all-or-nothing.
  *
  * Measured on the 2-core development machine (appends commit with synchronous=FULL): one transaction per
- * notification ~4,000–5,000/s; group commit of one turn's raises 90,000–160,000/s, validation and JSON included
+ * notification ~4,000–5,000/s; group commit of one turn's raises 90,000–200,000/s, validation and JSON included
  * (bench/notifications.ts prints both).
  */
 export class NotificationSource extends EventEmitter<NotificationSourceEvents> {
