@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InputError } from '../errors.js';
 import { readDeliveryStatus, type DeliveryStatus } from '../notifications/status.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
@@ -49,6 +51,8 @@ batch was sent (more than 1: resent, not yet acknowledged).`,
     .action(
       action((opts: GlobalOptions & { json?: boolean }) => {
         const config = cliConfig(opts);
+        // reading must not create an empty database somewhere unexpected
+        if (!existsSync(config.db.path)) throw new InputError(`no database at ${config.db.path} (db.path): nothing was added or raised yet`);
         const store = Store.open(config.db.path);
         try {
           const status = readDeliveryStatus(new OutboxStore(store));

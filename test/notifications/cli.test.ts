@@ -107,7 +107,11 @@ describe('nbwss status', () => {
       { groupId: 'g2', cursor: 0, backlog: 3, inflight: null },
     ]);
     expect(status.groups[0]!.oldestPendingAgeMs).toBeGreaterThanOrEqual(5000);
-    const human = await runCli(['status', '--config', config]);
+    const missing = setup();
+    const [human, none] = await Promise.all([runCli(['status', '--config', config]), runCli(['status', '--config', missing.config])]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no database at .*nbwss\.db \(db\.path\)/);
+    expect(existsSync(missing.db)).toBe(false);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^outbox: 3 stored notifications \(seq 1-3\), newest seq 3\n/);
     expect(human.stdout).toMatch(/GROUP\s+CONNECTED ENDPOINT\s+CURSOR\s+BACKLOG\s+OLDEST PENDING\s+IN-FLIGHT\s+SENDS\s+ACKED/);
