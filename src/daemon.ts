@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
+import { ConfigHolder, type ConfigChange } from './config/reload.js';
 import { Router } from './connection/channel.js';
 import { TokenCipher } from './endpoints/token-cipher.js';
 import { createLogger, type Logger } from './logger.js';
@@ -7,6 +8,7 @@ import { CommandService } from './commands/service.js';
 import { NetBackupMockService } from './netbackup-mock/service.js';
 import { NotificationSubsystem } from './notifications/subsystem.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import { SimulatorService } from './simulator/service.js';
 import { Store } from './store/database.js';
 import { EndpointStore } from './store/endpoint-store.js';
 import { acquireDaemonLock, type DaemonLock } from './store/lock.js';
@@ -17,6 +19,7 @@ import { acquireDaemonLock, type DaemonLock } from './store/lock.js';
 
 /** What every service is built from. */
 export interface DaemonContext {
+  /** The configuration in force: read it when a value is needed (not once), so a SIGHUP reload reaches the service. */
   readonly config: Readonly<Config>;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -56,6 +59,8 @@ export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [
   (ctx) => new NotificationSubsystem(ctx),
   // COMMAND REQUEST → NetBackup REST → COMMAND RESPONSE (to the in-process mock when it runs)
   (ctx) => new CommandService(ctx, findService<NetBackupMockService>(ctx, 'netbackup-mock')),
+  // simulator.enabled=true: scenarios change the mock's world and raise notifications (a no-op otherwise)
+  (ctx) => new SimulatorService(ctx, { netbackup: findService<NetBackupMockService>(ctx, 'netbackup-mock'), notifications: findService<NotificationSubsystem>(ctx, 'notifications') }),
 ];
 
 /** An already-started service of the context, by name. */
@@ -84,6 +89,11 @@ export interface DaemonHandle extends DaemonContext {
   readonly services: readonly DaemonService[];
   /** Stop everything (services in reverse, sockets closed with 1001, store flushed, lock released). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Put a re-read configuration in force (SIGHUP): live keys at once (`log.level` on the logger too), restart keys
+   * keep their running value and are logged as needing a restart. Never drops a connection.
+   */
+  reconfigure(next: Readonly<Config>): ConfigChange;
 }
 
 /**
@@ -114,10 +124,12 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     if (stale > 0) log.info({ endpoints: stale }, 'connection states left CONNECTED by a previous daemon reset to DISCONNECTED');
     const cipher = TokenCipher.fromKeyFile(config.security.keyFile);
     const router = options.router ?? new Router();
-    const scheduler = new Scheduler({ endpoints, tokens: cipher, router, config, clock, logger, ...options.scheduler });
+    // ctx.config is the holder's live view: a reload (reconfigure) reaches every service that reads it.
+    const holder = new ConfigHolder(config);
+    const scheduler = new Scheduler({ endpoints, tokens: cipher, router, config: holder.view, clock, logger, ...options.scheduler });
     undo.push(() => scheduler.stop());
     const services: DaemonService[] = [];
-    const ctx: DaemonContext = { config, logger, clock, store, endpoints, cipher, router, scheduler, services };
+    const ctx: DaemonContext = { config: holder.view, logger, clock, store, endpoints, cipher, router, scheduler, services };
 
     for (const factory of [...(options.services ?? BUILT_IN_SERVICES), ...(options.extraServices ?? [])]) {
       const service = factory(ctx);
@@ -141,7 +153,15 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
         lock.release();
         log.info('daemon stopped');
       })());
-    return { ...ctx, services, stop };
+    const reconfigure = (next: Readonly<Config>): ConfigChange => {
+      const change = holder.apply(next);
+      if (change.applied.includes('log.level')) logger.level = holder.current.log.level;
+      if (change.applied.length > 0) log.info({ applied: change.applied }, `configuration reloaded: ${change.applied.join(', ')} applied`);
+      else log.info('configuration reloaded: no live key changed');
+      if (change.restartNeeded.length > 0) log.warn({ restartNeeded: change.restartNeeded }, `restart needed to apply: ${change.restartNeeded.join(', ')} (the running values stay in force)`);
+      return change;
+    };
+    return { ...ctx, services, stop, reconfigure };
   } catch (err) {
     await rollback();
     throw err;
