@@ -20,7 +20,16 @@ async function run(options: GlobalOptions): Promise<number> {
   const { config } = loaded;
   const logger = createLogger({ level: config.log.level, file: config.log.file || undefined });
   const daemon = await startDaemon({ config, logger });
-  logger.info({ config: loaded.file ?? '(defaults)', db: config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it');
+  logger.info({ config: loaded.file ?? '(defaults)', db: config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it, SIGHUP reloads the configuration');
+  // SIGHUP: re-read the same file (and environment); an invalid file changes nothing.
+  const reload = () => {
+    try {
+      daemon.reconfigure(loadCliConfig(options).config);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, config: loaded.file ?? '(defaults)' }, 'configuration reload failed: the previous configuration stays in force');
+    }
+  };
+  process.on('SIGHUP', reload);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
