@@ -11,6 +11,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { SimulatorService } from './simulator/service.js';
 import { Store } from './store/database.js';
 import { EndpointStore } from './store/endpoint-store.js';
+import { activatedSummaries } from './store/endpoint-summaries.js';
 import { acquireDaemonLock, type DaemonLock } from './store/lock.js';
 
 /**
@@ -126,7 +127,14 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     const router = options.router ?? new Router();
     // ctx.config is the holder's live view: a reload (reconfigure) reaches every service that reads it.
     const holder = new ConfigHolder(config);
-    const scheduler = new Scheduler({ endpoints, tokens: cipher, router, config: holder.view, clock, logger, ...options.scheduler });
+    // The scheduler reads summaries every period (no PEM, no token) and one full record per endpoint it dials.
+    const source = {
+      listActivated: activatedSummaries(store),
+      get: (hostName: string) => endpoints.get(hostName),
+      recordConnectionState: endpoints.recordConnectionState.bind(endpoints),
+      recordError: endpoints.recordError.bind(endpoints),
+    };
+    const scheduler = new Scheduler({ endpoints: source, tokens: cipher, router, config: holder.view, clock, logger, ...options.scheduler });
     undo.push(() => scheduler.stop());
     const services: DaemonService[] = [];
     const ctx: DaemonContext = { config: holder.view, logger, clock, store, endpoints, cipher, router, scheduler, services };

@@ -6,12 +6,19 @@ import { EndpointConnection, connectionSettings, type ConnectionSettings, type E
 import { ConnectError, type ConnectFailureReason } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { ConnectionState, EndpointRecord } from '../store/endpoint-store.js';
+import type { EndpointSummary } from '../store/endpoint-summaries.js';
 import { fullJitterDelay } from './backoff.js';
 import { Semaphore } from './semaphore.js';
 
-/** The part of `EndpointStore` the scheduler uses. */
+/**
+ * The part of `EndpointStore` the scheduler uses. `listActivated` may return full records (an `EndpointStore`
+ * fits as is) or just the summaries (`activatedSummaries(store)`, what the daemon passes: cheaper every period).
+ */
 export interface SchedulerEndpointSource {
-  listActivated(): EndpointRecord[];
+  /** ACTIVATED endpoints (order does not matter: the scheduler sorts by priority, then host name). */
+  listActivated(): EndpointSummary[];
+  /** The full record of the endpoint about to be dialled (read again: token and pin as of now). */
+  get(hostName: string): EndpointRecord | undefined;
   recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now?: number): void;
   recordError(hostName: string, lastError: string): void;
 }
@@ -94,7 +101,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #o: SchedulerOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #settings: ConnectionSettings;
   readonly #periodMs: number;
   readonly #semaphore: Semaphore;
   readonly #abort = new AbortController();
@@ -102,7 +108,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #live = new Map<string, EndpointConnection>();
   readonly #hostsBusy = new Set<string>();
   readonly #backoff = new Map<string, { failures: number; timer: TimerHandle | undefined }>();
-  #snapshot = new Map<string, EndpointRecord[]>();
+  #snapshot = new Map<string, EndpointSummary[]>();
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #timer: TimerHandle | undefined;
   #current: Promise<TickInfo> | undefined;
@@ -117,7 +123,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger()).child({ subsystem: 'scheduler' });
-    this.#settings = { ...connectionSettings(options.config), ...options.connection };
     this.#periodMs = Math.max(1, Math.round(options.config.connectionInfo.period * 1000));
     this.#semaphore = new Semaphore(options.config.scheduledExecutor.threadPoolSize);
     // Every group waiting for a handshake permit listens to this one signal: thousands is expected, not a leak.
@@ -206,10 +211,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   async #tick(): Promise<TickInfo> {
     const t0 = this.#clock.monotonic();
     const startedAt = this.#clock.now();
+    const poolSize = this.#o.config.scheduledExecutor.threadPoolSize;
+    if (poolSize !== this.#semaphore.size) this.#semaphore.resize(poolSize); // reloaded (a live key)
     const seq = ++this.#seq;
     this.#tickCounters = { attempts: 0, failures: 0 };
-    const byGroup = new Map<string, EndpointRecord[]>();
-    const byHost = new Map<string, EndpointRecord>();
+    const byGroup = new Map<string, EndpointSummary[]>();
+    const byHost = new Map<string, EndpointSummary>();
     for (const rec of this.#o.endpoints.listActivated()) {
       byHost.set(rec.hostName, rec);
       const list = byGroup.get(rec.groupId);
@@ -258,7 +265,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /** Try the group's endpoints in order until one is CONNECTED. Resolves true when one is. Never rejects. */
-  async #connectGroup(groupId: string, candidates: readonly EndpointRecord[]): Promise<boolean> {
+  async #connectGroup(groupId: string, candidates: readonly EndpointSummary[]): Promise<boolean> {
     if (!this.#accepting() || this.#slots.has(groupId)) return false;
     const slot: Slot = { state: 'connecting', conn: undefined, retired: false, createdAt: undefined };
     this.#slots.set(groupId, slot);
@@ -274,7 +281,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
         try {
           if (!this.#accepting()) return false;
-          if (await this.#attempt(slot, rec)) return true;
+          if (await this.#attempt(slot, groupId, rec.hostName)) return true;
         } finally {
           release();
         }
@@ -286,7 +293,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /** One attempt at one endpoint, inside a semaphore permit. */
-  async #attempt(slot: Slot, rec: EndpointRecord): Promise<boolean> {
+  async #attempt(slot: Slot, groupId: string, hostName: string): Promise<boolean> {
+    const rec = this.#o.endpoints.get(hostName);
+    if (!rec || rec.state !== 'ACTIVATED' || rec.groupId !== groupId) return false; // changed since the tick read it
     this.#tickCounters.attempts++;
     let token: string;
     try {
@@ -295,7 +304,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#failed(rec, 'token_decrypt', (err as Error).message);
       return false;
     }
-    const options: EndpointConnectionOptions = { ...this.#settings, endpoint: rec, token, router: this.#o.router, clock: this.#clock, logger: this.#o.logger ?? silentLogger() };
+    // Settings are read per attempt: live keys reloaded with SIGHUP apply to the next connection.
+    const options: EndpointConnectionOptions = { ...this.#settings(), endpoint: rec, token, router: this.#o.router, clock: this.#clock, logger: this.#o.logger ?? silentLogger() };
     const conn = this.#o.createConnection ? this.#o.createConnection(options) : new EndpointConnection(options);
     slot.conn = conn;
     slot.createdAt = rec.createdAt;
@@ -356,7 +366,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** reconnectOnClose: retry the group after a full-jitter delay; the counter resets after one keepalive period up. */
   #scheduleReconnect(groupId: string, uptimeMs: number | undefined): void {
     const b = this.#backoff.get(groupId) ?? { failures: 0, timer: undefined };
-    if (uptimeMs !== undefined && uptimeMs >= this.#settings.keepAliveIntervalMs) b.failures = 0;
+    if (uptimeMs !== undefined && uptimeMs >= this.#settings().keepAliveIntervalMs) b.failures = 0;
     const delay = fullJitterDelay(b.failures, BACKOFF_BASE_MS, this.#periodMs, this.#o.random);
     b.failures++;
     this.#clock.clearTimeout(b.timer);
@@ -375,6 +385,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#log.debug({ groupId, delayMs: delay, failures: b.failures }, 'reconnect scheduled (reconnectOnClose)');
   }
 
+  #settings(): ConnectionSettings {
+    return { ...connectionSettings(this.#o.config), ...this.#o.connection };
+  }
+
   /** Before start() (ticks driven by tickNow()) and while running; not once stop() was called. */
   #accepting(): boolean {
     return this.#state === 'idle' || this.#state === 'running';
@@ -390,6 +404,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 }
 
-function byPriority(a: EndpointRecord, b: EndpointRecord): number {
+function byPriority(a: EndpointSummary, b: EndpointSummary): number {
   return a.priority - b.priority || (a.hostName < b.hostName ? -1 : a.hostName > b.hostName ? 1 : 0);
 }

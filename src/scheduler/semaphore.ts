@@ -3,7 +3,7 @@
  * `scheduledExecutor.threadPoolSize` (the Java thread pool of NBWSS) becomes a bound on concurrent handshakes.
  */
 export class Semaphore {
-  readonly size: number;
+  #size: number;
   #held = 0;
   #max = 0;
   readonly #queue = new Set<Waiter>();
@@ -11,8 +11,18 @@ export class Semaphore {
   readonly #bySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`semaphore size must be a whole number >= 1, got ${size}`);
-    this.size = size;
+    this.#size = checkSize(size);
+  }
+
+  /** Permits available in total. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Change the number of permits (a configuration reload). Growing grants waiters at once; shrinking takes effect as permits are released. */
+  resize(size: number): void {
+    this.#size = checkSize(size);
+    while (this.#held < this.#size && this.#queue.size > 0) this.#grantNext();
   }
 
   /** Permits held now. */
@@ -34,7 +44,7 @@ export class Semaphore {
    */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#held < this.size && this.#queue.size === 0) return Promise.resolve(this.#grant());
+    if (this.#held < this.#size && this.#queue.size === 0) return Promise.resolve(this.#grant());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { grant: () => resolve(this.#grant()), reject, signal };
       this.#queue.add(waiter);
@@ -68,21 +78,30 @@ export class Semaphore {
       if (released) return;
       released = true;
       this.#held--;
-      const next = this.#queue.values().next();
-      if (next.done) return;
-      const w = next.value;
-      this.#queue.delete(w);
-      if (w.signal) {
-        const entry = this.#bySignal.get(w.signal);
-        entry?.waiters.delete(w);
-        if (entry && entry.waiters.size === 0) {
-          w.signal.removeEventListener('abort', entry.onAbort);
-          this.#bySignal.delete(w.signal);
-        }
-      }
-      w.grant();
+      if (this.#held < this.#size) this.#grantNext();
     };
   }
+
+  #grantNext(): void {
+    const next = this.#queue.values().next();
+    if (next.done) return;
+    const w = next.value;
+    this.#queue.delete(w);
+    if (w.signal) {
+      const entry = this.#bySignal.get(w.signal);
+      entry?.waiters.delete(w);
+      if (entry && entry.waiters.size === 0) {
+        w.signal.removeEventListener('abort', entry.onAbort);
+        this.#bySignal.delete(w.signal);
+      }
+    }
+    w.grant();
+  }
+}
+
+function checkSize(size: number): number {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`semaphore size must be a whole number >= 1, got ${size}`);
+  return size;
 }
 
 interface Waiter {

@@ -52,3 +52,24 @@ describe('fullJitterDelay', () => {
     expect(fullJitterDelay(5, 1000, 60_000, () => 0)).toBe(0);
   });
 });
+
+describe('Semaphore.resize', () => {
+  it('growing grants waiters at once; shrinking takes effect as permits come back', async () => {
+    const sem = new Semaphore(1);
+    const r1 = await sem.acquire();
+    const w2 = sem.acquire();
+    const w3 = sem.acquire();
+    sem.resize(3);
+    const [r2, r3] = await Promise.all([w2, w3]);
+    expect(sem.held).toBe(3);
+    sem.resize(1);
+    const w4 = sem.acquire();
+    r1();
+    r2();
+    expect(sem.waiting).toBe(1);
+    r3();
+    const r4 = await w4;
+    expect(sem.held).toBe(1);
+    r4();
+  });
+});
