@@ -20,11 +20,11 @@ export interface ScenarioKit {
   readonly rng: Random;
   /** `simulator.primaryName`: the client of VMware parent jobs. */
   readonly primaryName: string;
-  /** The clock's time (epoch ms). */
+  /** The clock's time (epoch ms) in whole seconds, as NetBackup keeps job and image times. */
   now(): number;
   /** `count` job ids never used before, consecutive (the guide's 144, 145, 146). */
   reserveJobIds(count: number): number[];
-  /** Create a job (its notification goes out at the next poll). */
+  /** Create a job, started now unless `startTime` is given (its notification goes out at the next poll). */
   startJob(input: JobInput & { jobId: number }): Job;
   /** Change a job (a state change goes out at the next poll). */
   setJob(jobId: number, patch: JobPatch): Job;
@@ -86,7 +86,7 @@ export class WorldKit implements ScenarioKit {
   }
 
   now(): number {
-    return this.#clock.now();
+    return Math.floor(this.#clock.now() / 1000) * 1000;
   }
 
   reserveJobIds(count: number): number[] {
@@ -97,7 +97,7 @@ export class WorldKit implements ScenarioKit {
   }
 
   startJob(input: JobInput & { jobId: number }): Job {
-    return this.#world.addJob(input);
+    return this.#world.addJob({ startTime: this.now(), ...input });
   }
 
   setJob(jobId: number, patch: JobPatch): Job {
@@ -113,7 +113,7 @@ export class WorldKit implements ScenarioKit {
   writeImage(input: ImageInput, operationId: 'CREATE' | 'UPDATE' | null): Image {
     let backupTime = Math.floor((input.backupTime ?? this.now()) / 1000) * 1000;
     while (this.#world.getImage(`${input.clientName}_${backupTime / 1000}`)) backupTime += 1000;
-    const image = this.#world.addImage({ ...input, backupTime });
+    const image = this.#world.addImage({ createdTime: this.now(), ...input, backupTime });
     if (operationId) this.#log.image(image, operationId);
     return image;
   }
