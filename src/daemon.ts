@@ -1,3 +1,4 @@
+import { AdminService } from './admin/service.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { ConfigHolder, type ConfigChange } from './config/reload.js';
@@ -62,6 +63,8 @@ export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [
   (ctx) => new CommandService(ctx, findService<NetBackupMockService>(ctx, 'netbackup-mock')),
   // simulator.enabled=true: scenarios change the mock's world and raise notifications (a no-op otherwise)
   (ctx) => new SimulatorService(ctx, { netbackup: findService<NetBackupMockService>(ctx, 'netbackup-mock'), notifications: findService<NotificationSubsystem>(ctx, 'notifications') }),
+  // admin.listen: HTTP API, realization state, metrics, health, events, console (last: finds the others, stops first)
+  (ctx) => new AdminService(ctx),
 ];
 
 /** An already-started service of the context, by name. */

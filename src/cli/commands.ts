@@ -5,6 +5,7 @@ import { registerStatusCommand } from './status.js';
 import { registerEndpointsCommands } from './endpoints.js';
 import { registerMockEndpoint } from './mock-endpoint.js';
 import { registerMockNetBackup } from './mock-netbackup.js';
+import { registerHealthcheckCommand } from './healthcheck.js';
 
 /**
  * Every command group registers itself here, one line each, in the order `nbwss --help` lists them.
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerEndpointsCommands(program);
   registerNotifyCommand(program);
   registerStatusCommand(program);
+  registerHealthcheckCommand(program);
   registerMockEndpoint(program);
   registerMockNetBackup(program);
 }

@@ -1,0 +1,308 @@
+// nbwss console: the endpoints pane of NetBackup's WebSocket server dialog, live from GET /api/events.
+// Plain browser JavaScript, no build step, no external assets. Every value from the API is set as text, never as HTML.
+'use strict';
+
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const rows = new Map(); // hostName → { tr, cells, toggle, remove, pending }
+  const pending = new Map(); // request_id → { label, hostName }
+  const REFRESH_DELAY_MS = 250;
+  const MAX_EVENTS = 50;
+  let refreshTimer;
+  let validated; // { text, fingerprint, hostName }
+
+  function el(tag, attrs = {}, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function say(text, kind = 'info') {
+    const m = $('#message');
+    m.dataset.kind = kind;
+    m.textContent = text;
+  }
+
+  async function api(method, path, body) {
+    const init = { method, cache: 'no-store', headers: {} };
+    if (body !== undefined) {
+      init.headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
+    const text = await res.text();
+    let json = {};
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      // not JSON: reported below by status
+    }
+    if (!res.ok) {
+      const e = json.error || {};
+      throw new Error(`${e.message || `${res.status} ${res.statusText}`}${e.detail ? ` (${e.detail})` : ''}`);
+    }
+    return { json, requestId: res.headers.get('x-request-id') };
+  }
+
+  function badge(text) {
+    return el('span', { class: `badge ${text.toLowerCase()}` }, text);
+  }
+
+  function ms(value) {
+    return value === null || value === undefined ? '–' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+  }
+
+  function age(msValue) {
+    if (msValue === null || msValue === undefined) return '–';
+    const s = Math.round(msValue / 1000);
+    return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  }
+
+  // --- endpoints table ------------------------------------------------------------------------------------------
+
+  function createRow(hostName) {
+    const tr = el('tr', { 'data-host': hostName });
+    const cells = {};
+    for (const col of ['host', 'url', 'group', 'priority', 'state', 'connection', 'rtt', 'backlog']) {
+      const td = el(col === 'host' ? 'th' : 'td', col === 'host' ? { scope: 'row', 'data-col': col } : { 'data-col': col });
+      if (col === 'url') td.className = 'url';
+      if (col === 'priority' || col === 'rtt' || col === 'backlog') td.className = 'num';
+      cells[col] = td;
+      tr.append(td);
+    }
+    const actions = el('td', { class: 'actions', 'data-col': 'actions' });
+    const toggle = el('button', { type: 'button', 'data-action': 'toggle' });
+    const remove = el('button', { type: 'button', class: 'danger', 'data-action': 'delete' }, 'Delete');
+    remove.setAttribute('aria-label', `Delete ${hostName}`);
+    toggle.addEventListener('click', () => {
+      const activate = toggle.dataset.next === 'activate';
+      change(hostName, activate ? 'activate' : 'deactivate', 'POST', `/api/endpoints/${encodeURIComponent(hostName)}/${activate ? 'activate' : 'deactivate'}`);
+    });
+    remove.addEventListener('click', () => {
+      if (!window.confirm(`Delete ${hostName}? Its connection is closed at the next run of the connection task.`)) return;
+      change(hostName, 'delete', 'DELETE', `/api/endpoints/${encodeURIComponent(hostName)}`);
+    });
+    actions.append(toggle, remove);
+    tr.append(actions);
+    const row = { tr, cells, toggle, remove, pending: el('span', { class: 'pending' }) };
+    rows.set(hostName, row);
+    return row;
+  }
+
+  function setConnection(row, state, pendingText) {
+    const cell = row.cells.connection;
+    cell.replaceChildren(badge(state));
+    if (pendingText) {
+      row.pending.textContent = pendingText;
+      cell.append(row.pending);
+    }
+  }
+
+  function renderEndpoints(list) {
+    const body = $('#endpoints tbody');
+    const seen = new Set();
+    for (const e of list) {
+      seen.add(e.hostName);
+      const row = rows.get(e.hostName) || createRow(e.hostName);
+      row.cells.host.textContent = e.hostName;
+      row.cells.url.textContent = e.url;
+      row.cells.group.textContent = e.groupId;
+      row.cells.priority.textContent = String(e.priority);
+      row.cells.state.replaceChildren(badge(e.state));
+      setConnection(row, e.connectionState, row.pendingText);
+      row.cells.rtt.textContent = e.connectionState === 'CONNECTED' ? ms(e.lastRttMs) : '–';
+      row.cells.backlog.textContent = String(e.groupBacklog);
+      // One toggle button whose label changes: keyboard focus stays on it after the click.
+      const next = e.state === 'ACTIVATED' ? 'deactivate' : 'activate';
+      row.toggle.dataset.next = next;
+      row.toggle.textContent = next === 'activate' ? 'Activate' : 'Deactivate';
+      row.toggle.setAttribute('aria-label', `${row.toggle.textContent} ${e.hostName}`);
+      row.toggle.className = next === 'activate' ? '' : 'secondary';
+      body.append(row.tr); // keeps the API's order (group, priority, host name)
+    }
+    for (const [host, row] of rows) {
+      if (!seen.has(host)) {
+        row.tr.remove();
+        rows.delete(host);
+      }
+    }
+    $('#empty').hidden = list.length > 0;
+  }
+
+  function renderGroups(groups) {
+    const body = $('#groups tbody');
+    body.replaceChildren();
+    for (const g of groups) {
+      const tr = el('tr', { 'data-group': g.groupId });
+      tr.append(el('th', { scope: 'row' }, g.groupId));
+      tr.append(el('td', {}, g.connectedEndpoint || '–'));
+      tr.append(el('td', {}, g.connectedSince ? new Date(g.connectedSince).toLocaleString() : '–'));
+      tr.append(el('td', { class: 'num' }, String(g.backlog)));
+      tr.append(el('td', { class: 'num' }, age(g.oldestPendingAgeMs)));
+      const f = g.inflight;
+      tr.append(el('td', {}, f ? `${f.count} notification${f.count === 1 ? '' : 's'} (seq ${f.firstSeq}–${f.lastSeq}), sent ${f.sendCount}×` : '–'));
+      body.append(tr);
+    }
+  }
+
+  async function refresh() {
+    try {
+      const [endpoints, groups] = await Promise.all([api('GET', '/api/endpoints'), api('GET', '/api/groups')]);
+      renderEndpoints(endpoints.json.endpoints);
+      renderGroups(groups.json.groups);
+    } catch (err) {
+      say(`Could not read the endpoints: ${err.message}`, 'error');
+    }
+  }
+
+  function scheduleRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, REFRESH_DELAY_MS);
+  }
+
+  // --- changes and their realization ----------------------------------------------------------------------------
+
+  async function change(hostName, action, method, path) {
+    const label = `${action[0].toUpperCase()}${action.slice(1)} ${hostName}`;
+    try {
+      const { requestId } = await api(method, path);
+      pending.set(requestId, { label, hostName });
+      const row = rows.get(hostName);
+      if (row) row.pendingText = 'applying…';
+      say(`${label}: accepted, waiting for the connection task to apply it…`);
+      scheduleRefresh();
+      // The change may already be in sync (its event can arrive before this response): ask once.
+      const { json } = await api('GET', `/api/realization?request_id=${encodeURIComponent(requestId)}`);
+      realized(json);
+    } catch (err) {
+      say(`${label} failed: ${err.message}`, 'error');
+    }
+  }
+
+  function realized(view) {
+    const p = pending.get(view.request_id);
+    if (!p) return;
+    const failure = (view.details || []).map((d) => d.failure_message).find(Boolean);
+    const row = rows.get(p.hostName);
+    if (view.state === 'in_progress') {
+      if (failure) say(`${p.label}: not applied yet — ${failure}`, 'error');
+      return;
+    }
+    pending.delete(view.request_id);
+    if (row) row.pendingText = undefined;
+    say(view.state === 'in_sync' ? `${p.label}: applied.` : `${p.label}: ${failure || 'state unknown'}`, view.state === 'in_sync' ? 'ok' : 'error');
+    scheduleRefresh();
+  }
+
+  // --- add form ---------------------------------------------------------------------------------------------------
+
+  function resetAdd() {
+    validated = undefined;
+    $('#certificate').hidden = true;
+    $('#accept-fingerprint').checked = false;
+    $('#add-button').disabled = true;
+  }
+
+  $('#add-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    resetAdd();
+    const file = $('#details-file').files[0];
+    if (!file) {
+      say('Choose the endpoint JSON file first.', 'error');
+      $('#details-file').focus();
+      return;
+    }
+    say(`Validating ${file.name}: fetching the server's certificate…`);
+    try {
+      const text = await file.text();
+      const { json } = await api('POST', '/api/endpoints/validate', { details: text });
+      const c = json.certificate;
+      validated = { text, fingerprint: c.fingerprint256, hostName: json.details.hostName };
+      $('#cert-host').textContent = json.details.hostName;
+      $('#cert-url').textContent = json.details.url;
+      $('#cert-group').textContent = `${json.details.groupId} / ${json.details.priority}`;
+      $('#cert-subject').textContent = c.subject;
+      $('#cert-issuer').textContent = `${c.issuer}${c.selfSigned ? ' (self-signed)' : ''}`;
+      $('#cert-validity').textContent = `${new Date(c.validFrom).toLocaleString()} – ${new Date(c.validTo).toLocaleString()}`;
+      $('#cert-fingerprint').textContent = c.fingerprint256;
+      $('#certificate').hidden = false;
+      $('#certificate-title').focus();
+      say(`Certificate of ${json.details.hostName} fetched: compare its fingerprint, then accept it to add the server.`);
+    } catch (err) {
+      say(`Validate failed: ${err.message}`, 'error');
+    }
+  });
+
+  $('#accept-fingerprint').addEventListener('change', (event) => {
+    $('#add-button').disabled = !event.target.checked || !validated;
+  });
+
+  $('#cancel-button').addEventListener('click', () => {
+    resetAdd();
+    say('Add cancelled: nothing was stored.');
+    $('#details-file').focus();
+  });
+
+  $('#add-button').addEventListener('click', async () => {
+    if (!validated) return;
+    const { text, fingerprint, hostName } = validated;
+    try {
+      const { requestId } = await api('POST', '/api/endpoints', { details: text, fingerprint });
+      pending.set(requestId, { label: `Add ${hostName}`, hostName });
+      resetAdd();
+      $('#add-form').reset();
+      say(`${hostName} added: it connects at the next run of the connection task…`, 'ok');
+      await refresh();
+    } catch (err) {
+      say(`Add failed: ${err.message}`, 'error');
+    }
+  });
+
+  // --- event stream -----------------------------------------------------------------------------------------------
+
+  function logEvent(text) {
+    const list = $('#events');
+    const li = el('li');
+    li.append(el('time', {}, new Date().toLocaleTimeString()), document.createTextNode(text));
+    list.prepend(li);
+    while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
+  }
+
+  function connect() {
+    const live = $('#live');
+    const source = new EventSource('/api/events');
+    const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
+    source.addEventListener('open', () => {
+      live.dataset.state = 'live';
+      live.textContent = 'Live';
+      refresh();
+    });
+    source.addEventListener('error', () => {
+      live.dataset.state = 'down';
+      live.textContent = 'Event stream lost: reconnecting…';
+    });
+    on('connection', (e) => {
+      const row = rows.get(e.hostName);
+      if (row) setConnection(row, e.state, row.pendingText);
+      logEvent(`${e.groupId} ${e.hostName}: ${e.state}${e.state === 'DISCONNECTED' ? ` (${e.code} ${e.reason})` : ''}`);
+      scheduleRefresh();
+    });
+    on('attempt_failed', (e) => logEvent(`${e.groupId} ${e.hostName}: connection attempt failed — ${e.message}`));
+    on('endpoint', (e) => {
+      logEvent(`${e.hostName}: ${e.action}`);
+      scheduleRefresh();
+    });
+    on('realization', realized);
+    on('command', (e) => logEvent(`${e.groupId} COMMAND ${e.method} ${e.uri} → ${e.status} in ${Math.round(e.durationMs)} ms`));
+    on('batch_acked', (e) => {
+      logEvent(`${e.groupId} ${e.hostName}: ${e.count} notification${e.count === 1 ? '' : 's'} acknowledged`);
+      scheduleRefresh();
+    });
+    on('batch_resent', (e) => logEvent(`${e.groupId} ${e.hostName}: batch resent (${e.reason})`));
+    for (const type of ['tick', 'batch_sent', 'notifications_raised']) on(type, scheduleRefresh);
+  }
+
+  connect();
+  refresh();
+})();

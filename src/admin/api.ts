@@ -1,0 +1,231 @@
+import type { EndpointService } from '../endpoints/service.js';
+import { parseEndpointDetails, type EndpointDetails } from '../endpoints/validate.js';
+import type { NotificationObject } from '../protocol/messages.js';
+import type { DeliveryStatus } from '../notifications/status.js';
+import type { EventHub } from './events.js';
+import type { HealthChecks, HealthReport } from './health.js';
+import { HttpError, readJsonBody, requireObject, sendJson, sendText } from './http.js';
+import type { AdminMetrics } from './metrics.js';
+import type { ConnectionMonitor } from './monitor.js';
+import type { RealizationTracker } from './realization.js';
+import { AdminRouter, type RouteContext } from './router.js';
+import { sendStatic, staticFileName } from './static.js';
+
+/**
+ * The admin routes (README "Operator surface" lists them with curl examples). Endpoint changes go through the
+ * same {@link EndpointService} as `nbwss endpoints`, so the guide's validation, messages and pinning rules are the
+ * CLI's; every change answers with an `X-Request-Id` to follow in `GET /api/realization`.
+ */
+
+/** What the routes work with. */
+export interface AdminApiDeps {
+  /** The endpoint service, built per request so it reads the configuration of the moment. */
+  endpoints: () => EndpointService;
+  monitor: ConnectionMonitor;
+  realization: RealizationTracker;
+  notifications?: { raise(object: NotificationObject, data: Record<string, unknown> | readonly Record<string, unknown>[]): Promise<{ object: NotificationObject; firstSeq: number; lastSeq: number; count: number }>; status(): DeliveryStatus } | undefined;
+  events: EventHub;
+  metrics: AdminMetrics;
+  health: HealthChecks;
+  /** Publish an admin event (the event stream). */
+  publish: (type: string, data: unknown) => void;
+}
+
+/** Body limits: endpoint details are at most 64 KiB (a CA PEM may come with them); notifications may be many. */
+export const BODY_LIMITS = { endpoint: 256 * 1024, notifications: 4 * 1024 * 1024 } as const;
+
+const ADD_MEMBERS = new Set(['details', 'fingerprint', 'acceptCertificate', 'ca']);
+const VALIDATE_MEMBERS = new Set(['details', 'ca']);
+const NOTIFY_MEMBERS = new Set(['object', 'data']);
+/** The longest `wait` of `GET /api/realization`, seconds. */
+export const MAX_REALIZATION_WAIT_S = 60;
+
+const bad = (message: string) => new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', message);
+
+function checkMembers(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
+  const extra = Object.keys(body).filter((k) => !allowed.has(k));
+  if (extra.length > 0) throw bad(`unexpected member ${extra.join(', ')} (allowed: ${[...allowed].join(', ')})`);
+}
+
+/** `details`: the endpoint JSON (spec §8) as an object or as the file's text; both go through the guide's rules. */
+function detailsOf(body: Record<string, unknown>): EndpointDetails {
+  const d = body.details;
+  if (d === undefined) throw bad('missing member details: the endpoint JSON (an object, or the text of the endpoint file)');
+  return parseEndpointDetails(typeof d === 'string' ? d : JSON.stringify(d));
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw bad(`${key} must be a non-empty string`);
+  return v;
+}
+
+function sendHealth(res: RouteContext['res'], r: HealthReport): void {
+  sendJson(res, r.status === 'ok' ? 200 : 503, r);
+}
+
+/** Build the router with every admin route. */
+export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
+  const { monitor, realization, events, metrics, health } = deps;
+  const router = new AdminRouter();
+
+  const changed = (ctx: RouteContext, status: number, kind: 'add' | 'activate' | 'deactivate' | 'delete', hostName: string, groupId: string, body: Record<string, unknown> = {}) => {
+    const requestId = realization.recordEndpointChange(kind, hostName, groupId);
+    deps.publish('endpoint', { action: kind, hostName, groupId, request_id: requestId });
+    sendJson(ctx.res, status, { ...body, request_id: requestId }, { 'x-request-id': requestId });
+  };
+  const groupOf = (hostName: string) => deps.endpoints().show(hostName).groupId;
+  const notifications = () => {
+    if (!deps.notifications) throw new HttpError(503, 'NBWSS_ERR_HTTP_UNAVAILABLE', 'notifications are not running in this daemon');
+    return deps.notifications;
+  };
+
+  router.add('GET', '/api/endpoints', ({ res }) => {
+    const backlog = new Map((deps.notifications?.status().groups ?? []).map((g) => [g.groupId, g.backlog]));
+    const list = deps.endpoints().list().map((e) => ({
+      ...e,
+      lastRttMs: monitor.liveConnection(e.hostName)?.stats.lastRttMs ?? null,
+      groupBacklog: backlog.get(e.groupId) ?? 0,
+    }));
+    sendJson(res, 200, { endpoints: list });
+  });
+
+  router.add('POST', '/api/endpoints/validate', async ({ req, res }) => {
+    const body = requireObject(await readJsonBody(req, BODY_LIMITS.endpoint), '{"details": {...}, "ca"?: PEM}');
+    checkMembers(body, VALIDATE_MEMBERS);
+    const ca = optionalString(body, 'ca');
+    const { details, certificate } = await deps.endpoints().validate(detailsOf(body), ca === undefined ? {} : { caPem: ca });
+    const { pem: _pem, ...cert } = certificate;
+    sendJson(res, 200, { details, certificate: cert });
+  });
+
+  router.add('POST', '/api/endpoints', async (ctx) => {
+    const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"details": {...}, "fingerprint": "AA:BB:…"}');
+    checkMembers(body, ADD_MEMBERS);
+    const fingerprint = optionalString(body, 'fingerprint');
+    const ca = optionalString(body, 'ca');
+    const accept = body.acceptCertificate;
+    if (accept !== undefined && typeof accept !== 'boolean') throw bad('acceptCertificate must be true or false');
+    if (fingerprint === undefined && accept !== true && ca === undefined) {
+      throw bad('the endpoint certificate must be trusted explicitly: give "fingerprint" (from POST /api/endpoints/validate), "acceptCertificate": true, or "ca" (a PEM CA)');
+    }
+    if (fingerprint !== undefined && accept === true) throw bad('give either fingerprint or acceptCertificate, not both');
+    const details = detailsOf(body);
+    const { endpoint, certificate } = await deps.endpoints().add(details, {
+      ...(fingerprint !== undefined ? { fingerprint } : {}),
+      ...(accept === true ? { acceptCertificate: true } : {}),
+      ...(ca !== undefined ? { caPem: ca } : {}),
+    });
+    const { pem: _pem, ...cert } = certificate;
+    ctx.res.setHeader('location', `/api/endpoints/${encodeURIComponent(endpoint.hostName)}`);
+    changed(ctx, 201, 'add', endpoint.hostName, endpoint.groupId, { endpoint, certificate: cert });
+  });
+
+  router.add('GET', '/api/endpoints/{hostName}', ({ res, params }) => {
+    sendJson(res, 200, deps.endpoints().show(params.hostName!));
+  });
+
+  router.add('GET', '/api/endpoints/{hostName}/monitor', ({ res, params }) => {
+    const view = deps.endpoints().show(params.hostName!); // 404 for an unknown endpoint
+    sendJson(res, 200, { ...monitor.view(view.hostName), groupId: view.groupId, lastError: view.lastError });
+  });
+
+  router.add('POST', '/api/endpoints/{hostName}/activate', (ctx) => {
+    const host = ctx.params.hostName!;
+    deps.endpoints().activate(host);
+    changed(ctx, 202, 'activate', host, groupOf(host), { hostName: host, state: 'ACTIVATED' });
+  });
+
+  router.add('POST', '/api/endpoints/{hostName}/deactivate', (ctx) => {
+    const host = ctx.params.hostName!;
+    deps.endpoints().deactivate(host);
+    changed(ctx, 202, 'deactivate', host, groupOf(host), { hostName: host, state: 'DEACTIVATED' });
+  });
+
+  router.add('DELETE', '/api/endpoints/{hostName}', (ctx) => {
+    const host = ctx.params.hostName!;
+    const service = deps.endpoints();
+    const groupId = service.show(host).groupId;
+    service.delete(host);
+    changed(ctx, 202, 'delete', host, groupId, { hostName: host, deleted: true });
+  });
+
+  router.add('GET', '/api/groups', ({ res }) => {
+    const status = deps.notifications?.status();
+    const delivery = new Map((status?.groups ?? []).map((g) => [g.groupId, g]));
+    const members = new Map<string, { endpoints: number; activated: number }>();
+    for (const e of deps.endpoints().list()) {
+      const m = members.get(e.groupId) ?? { endpoints: 0, activated: 0 };
+      m.endpoints++;
+      if (e.state === 'ACTIVATED') m.activated++;
+      members.set(e.groupId, m);
+    }
+    const ids = [...new Set([...members.keys(), ...delivery.keys()])].sort();
+    const live = monitor.connections();
+    const groups = ids.map((groupId) => {
+      const g = delivery.get(groupId);
+      const conn = live.get(groupId);
+      const since = conn?.stats.connectedSince;
+      return {
+        groupId,
+        ...(members.get(groupId) ?? { endpoints: 0, activated: 0 }),
+        connectedEndpoint: conn?.hostName ?? null,
+        connectedSince: since ? new Date(since).toISOString() : null,
+        cursor: g?.cursor ?? null,
+        backlog: g?.backlog ?? 0,
+        oldestPendingAgeMs: g?.oldestPendingAgeMs ?? null,
+        inflight: g?.inflight ? { ...g.inflight, firstSentAt: new Date(g.inflight.firstSentAt).toISOString(), resends: Math.max(0, g.inflight.sendCount - 1) } : null,
+        resendCount: g?.inflight ? Math.max(0, g.inflight.sendCount - 1) : 0,
+        ackedBatches: g?.ackedBatches ?? 0,
+        ackedNotifications: g?.ackedNotifications ?? 0,
+      };
+    });
+    sendJson(res, 200, { groups, outbox: status?.outbox ?? null });
+  });
+
+  router.add('POST', '/api/notifications', async ({ req, res }) => {
+    const n = notifications();
+    const body = requireObject(await readJsonBody(req, BODY_LIMITS.notifications), '{"object": "JOB"|"IMAGE", "data": {...} | [...]}');
+    checkMembers(body, NOTIFY_MEMBERS);
+    if (typeof body.object !== 'string') throw bad('object must be JOB or IMAGE');
+    const object = body.object.toUpperCase();
+    if (object !== 'JOB' && object !== 'IMAGE') throw bad(`object must be JOB or IMAGE, got ${JSON.stringify(body.object)}`);
+    if (body.data === undefined) throw bad('missing member data: one notification (an object) or an array of them');
+    const result = await n.raise(object, body.data as Record<string, unknown>);
+    const requestId = realization.recordNotification(result.firstSeq, result.lastSeq);
+    sendJson(res, 202, { ...result, request_id: requestId }, { 'x-request-id': requestId });
+  });
+
+  router.add('GET', '/api/realization', async ({ res, url, signal }) => {
+    const id = url.searchParams.get('request_id');
+    if (!id) throw bad('request_id is required (the X-Request-Id of a change)');
+    const waitParam = url.searchParams.get('wait');
+    const wait = waitParam === null ? 0 : Number(waitParam);
+    if (!Number.isFinite(wait) || wait < 0 || wait > MAX_REALIZATION_WAIT_S) throw bad(`wait must be a number of seconds from 0 to ${MAX_REALIZATION_WAIT_S}`);
+    const view = await realization.wait(id, Math.round(wait * 1000), signal);
+    if (!res.destroyed) sendJson(res, 200, view);
+  });
+
+  router.add('GET', '/api/events', ({ req, res, url }) => events.attach(req, res, url));
+
+  router.add('GET', '/metrics', async ({ res }) => {
+    const { contentType, text } = await metrics.scrape();
+    sendText(res, 200, text, contentType);
+  });
+
+  router.add('GET', '/healthz', async ({ res }) => sendHealth(res, await health.liveness()));
+  router.add('GET', '/readyz', async ({ res, url }) => {
+    const v = url.searchParams.get('connected');
+    sendHealth(res, await health.readiness({ requireConnected: v === '1' || v === 'true' }));
+  });
+
+  for (const path of ['/', '/{file}']) {
+    router.add('GET', path, async ({ req, res, url }) => {
+      const name = staticFileName(url.pathname);
+      if (!name) throw new HttpError(404, 'NBWSS_ERR_HTTP_NOT_FOUND', `no such route: ${url.pathname}`);
+      await sendStatic(res, name, req.method === 'HEAD');
+    });
+  }
+  return router;
+}

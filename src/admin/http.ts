@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EndpointError, NbwssError, NotificationValidationError, InputError, UsageError, type EndpointErrorCode } from '../errors.js';
+
+/**
+ * The small HTTP toolkit of the admin API (no framework: a handful of routes do not need one): coded HTTP errors,
+ * JSON responses in one shape, capped JSON bodies.
+ */
+
+/** Codes of {@link HttpError}: problems with the request itself rather than with what it asks for. */
+export type HttpErrorCode =
+  | 'NBWSS_ERR_HTTP_NOT_FOUND'
+  | 'NBWSS_ERR_HTTP_METHOD'
+  | 'NBWSS_ERR_HTTP_BODY_TOO_LARGE'
+  | 'NBWSS_ERR_HTTP_MEDIA_TYPE'
+  | 'NBWSS_ERR_HTTP_BAD_JSON'
+  | 'NBWSS_ERR_HTTP_BAD_REQUEST'
+  | 'NBWSS_ERR_HTTP_UNAUTHORIZED'
+  | 'NBWSS_ERR_HTTP_FORBIDDEN'
+  | 'NBWSS_ERR_HTTP_UNAVAILABLE'
+  | 'NBWSS_ERR_HTTP_INTERNAL';
+
+/**
+ * An admin request failed with an HTTP status. Kept beside the admin server rather than in `errors.ts`: these codes
+ * only ever travel in a response body, never between modules.
+ */
+export class HttpError extends NbwssError {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  constructor(status: number, code: HttpErrorCode, message: string, headers: Record<string, string | string[]> = {}) {
+    super(code, message);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** The HTTP status of each endpoint credential error (spec §8 table). */
+const ENDPOINT_STATUS: Record<EndpointErrorCode, number> = {
+  NBWSS_ERR_JSON_NOT_VALID: 400,
+  NBWSS_ERR_INVALID_PROTOCOL: 400,
+  NBWSS_ERR_MALFORMED_URL: 400,
+  NBWSS_ERR_INVALID_PARAMETER: 400,
+  NBWSS_ERR_UNPARSABLE_CONTENT: 400,
+  NBWSS_ERR_NOT_FOUND: 404,
+  NBWSS_ERR_ALREADY_EXISTS: 409,
+  NBWSS_ERR_CERTIFICATE_MISMATCH: 409,
+  NBWSS_ERR_SSL_SETUP: 422,
+  // the endpoint (an upstream, from the daemon's point of view) could not be reached or presented no certificate
+  NBWSS_ERR_UNREACHABLE: 502,
+  NBWSS_ERR_NO_CERTIFICATE: 502,
+  NBWSS_ERR_TRUSTSTORE_WRITE: 500,
+  NBWSS_ERR_KEYSTORE_LOAD: 500,
+  NBWSS_ERR_CERTIFICATE_REMOVE: 500,
+};
+
+/** The body every error response has. `detail` says more without changing the searchable message. */
+export interface ErrorBody {
+  error: { code: string; message: string; detail?: string };
+}
+
+/** Status and body for any error; `internal` is true when it is a bug or an unexpected failure (log it). */
+export function describeError(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string | string[]>; internal: boolean } {
+  if (err instanceof HttpError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers: { ...err.headers }, internal: false };
+  if (err instanceof EndpointError) {
+    const status = ENDPOINT_STATUS[err.code as EndpointErrorCode] ?? 500;
+    const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) } };
+    return { status, body, headers: {}, internal: status === 500 };
+  }
+  if (err instanceof UsageError || err instanceof InputError || err instanceof NotificationValidationError) {
+    return { status: 400, body: { error: { code: err.code, message: err.message } }, headers: {}, internal: false };
+  }
+  return { status: 500, body: { error: { code: 'NBWSS_ERR_HTTP_INTERNAL', message: 'internal error (see the daemon log)' } }, headers: {}, internal: true };
+}
+
+/** Headers every admin response carries. */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** Send a JSON response (no caching: everything here is live state). */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string | string[]> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Send a plain text response. */
+export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Send an error in the one shape (`{"error":{"code","message"}}`). */
+export function sendError(res: ServerResponse, err: unknown): ReturnType<typeof describeError> {
+  const d = describeError(err);
+  if (res.headersSent) {
+    res.destroy();
+    return d;
+  }
+  // A body we did not read (too large, refused early) must not be parsed as the next request.
+  const close: Record<string, string> = d.status === 413 || d.status === 415 ? { connection: 'close' } : {};
+  sendJson(res, d.status, d.body, { ...d.headers, ...close });
+  return d;
+}
+
+/**
+ * Read a JSON request body of at most `maxBytes`. Refuses another media type (415), a larger body (413, without
+ * reading it when Content-Length says so), and text that is not JSON (400). An empty body reads as `undefined`.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const length = req.headers['content-length'];
+  const hasBody = (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'NBWSS_ERR_HTTP_MEDIA_TYPE', `the body must be application/json, got ${type || 'no Content-Type'}`);
+  const tooLarge = () => new HttpError(413, 'NBWSS_ERR_HTTP_BODY_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+  if (length !== undefined && Number(length) > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // Only the position: the text may hold a token (endpoint details), and V8 quotes it.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw new HttpError(400, 'NBWSS_ERR_HTTP_BAD_JSON', `the body is not JSON${position === undefined ? '' : ` (error at position ${position})`}`);
+  }
+}
+
+/** A JSON object body, or 400 naming what was expected. */
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', `the body must be a JSON object: ${what}`);
+  return value as Record<string, unknown>;
+}
