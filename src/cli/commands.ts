@@ -5,6 +5,8 @@ import { registerStatusCommand } from './status.js';
 import { registerEndpointsCommands } from './endpoints.js';
 import { registerMockEndpoint } from './mock-endpoint.js';
 import { registerMockNetBackup } from './mock-netbackup.js';
+import { registerSimulateCommand } from './simulate.js';
+import { registerDemoCommand } from './demo.js';
 import { registerHealthcheckCommand } from './healthcheck.js';
 
 /**
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerHealthcheckCommand(program);
   registerMockEndpoint(program);
   registerMockNetBackup(program);
+  registerSimulateCommand(program);
+  registerDemoCommand(program);
 }

@@ -182,10 +182,13 @@ export const restore: Scenario = (kit) => {
   };
 };
 
-/** Image expiry: the oldest image no scenario is using leaves the catalog (IMAGE DELETE). */
+/**
+ * Image expiry: the oldest image past its expiration that no scenario is using leaves the catalog (IMAGE DELETE).
+ * Images the simulator writes keep for two weeks, so it is usually one of the catalog's older images.
+ */
 export const expire: Scenario = (kit) => ({
   jobIds: [],
-  steps: [{ tick: 0, run: () => kit.deleteImage((kit.findImage() ?? kit.historicImage()).backupId) }],
+  steps: [{ tick: 0, run: () => kit.deleteImage((kit.findImage((i) => i.expiration <= kit.now()) ?? kit.historicImage()).backupId) }],
 });
 
 /**
