@@ -25,7 +25,10 @@ const TRANSITIONS: Record<ConnectionStatus, readonly ConnectionStatus[]> = {
 /** Options of {@link EndpointConnection}. */
 export interface EndpointConnectionOptions extends ConnectionSettings {
   endpoint: EndpointTarget;
-  /** The decrypted token, sent in the CONNECT REQUEST only after the peer's certificate was verified. */
+  /**
+   * The decrypted token, sent in the CONNECT REQUEST only after the peer's certificate was verified, and not kept
+   * by the connection after that.
+   */
   token: string;
   /** Where decoded messages (other than the CONNECT RESPONSE) go. */
   router: Router;
@@ -55,6 +58,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   readonly #closed: Promise<CloseInfo>;
   #resolveClosed!: (info: CloseInfo) => void;
   #status: ConnectionStatus = 'idle';
+  #token: string | undefined;
   #ws: WebSocket | undefined;
   #connectId: string | undefined;
   #attempt: { resolve: () => void; reject: (err: ConnectError) => void; error?: Promise<ConnectError> } | undefined;
@@ -67,7 +71,8 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
 
   constructor(options: EndpointConnectionOptions) {
     super();
-    this.#o = options;
+    this.#o = { ...options, token: '' }; // the token lives in #token until the CONNECT REQUEST is sent
+    this.#token = options.token;
     this.endpoint = options.endpoint;
     this.groupId = options.endpoint.groupId;
     this.hostName = options.endpoint.hostName;
@@ -220,7 +225,8 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     this.#transition('handshaking');
     this.#connectId = newMessageId();
     // The peer's certificate has been verified by now (checkServerIdentity ran before the upgrade was written).
-    this.#ws!.send(JSON.stringify(connectRequest(this.#o.token, epochSeconds(this.#clock), this.#connectId)));
+    this.#ws!.send(JSON.stringify(connectRequest(this.#token ?? '', epochSeconds(this.#clock), this.#connectId)));
+    this.#token = undefined;
     this.#messagesOut++;
   }
 
