@@ -102,7 +102,7 @@
   function renderEndpoints(list) {
     const body = $('#endpoints tbody');
     const seen = new Set();
-    for (const e of list) {
+    list.forEach((e, index) => {
       seen.add(e.hostName);
       const row = rows.get(e.hostName) || createRow(e.hostName);
       row.cells.host.textContent = e.hostName;
@@ -119,8 +119,10 @@
       row.toggle.textContent = next === 'activate' ? 'Activate' : 'Deactivate';
       row.toggle.setAttribute('aria-label', `${row.toggle.textContent} ${e.hostName}`);
       row.toggle.className = next === 'activate' ? '' : 'secondary';
-      body.append(row.tr); // keeps the API's order (group, priority, host name)
-    }
+      // Keep the API's order (group, priority, host name), moving a row only when it is out of place: moving the
+      // row that holds the focused button would take the keyboard focus away.
+      if (body.children[index] !== row.tr) body.insertBefore(row.tr, body.children[index] || null);
+    });
     for (const [host, row] of rows) {
       if (!seen.has(host)) {
         row.tr.remove();

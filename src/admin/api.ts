@@ -103,6 +103,7 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
   router.add('POST', '/api/endpoints', async (ctx) => {
     const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"details": {...}, "fingerprint": "AA:BB:…"}');
     checkMembers(body, ADD_MEMBERS);
+    const details = detailsOf(body);
     const fingerprint = optionalString(body, 'fingerprint');
     const ca = optionalString(body, 'ca');
     const accept = body.acceptCertificate;
@@ -111,7 +112,6 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
       throw bad('the endpoint certificate must be trusted explicitly: give "fingerprint" (from POST /api/endpoints/validate), "acceptCertificate": true, or "ca" (a PEM CA)');
     }
     if (fingerprint !== undefined && accept === true) throw bad('give either fingerprint or acceptCertificate, not both');
-    const details = detailsOf(body);
     const { endpoint, certificate } = await deps.endpoints().add(details, {
       ...(fingerprint !== undefined ? { fingerprint } : {}),
       ...(accept === true ? { acceptCertificate: true } : {}),

@@ -1,0 +1,148 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
+import { startAdminDaemon, type AdminDaemon } from './helpers.js';
+
+/**
+ * The web console in a real browser (headless Chromium through playwright-core): against a running daemon with
+ * two mock endpoints it shows both rows CONNECTED; Deactivate on one turns it DISCONNECTED without a reload (the
+ * event stream); the add form shows the certificate fingerprint to accept before it adds. Waits are Playwright's
+ * auto-waiting locators, never sleeps. Screenshots go to the test's temp folder (or $NBWSS_SCREENSHOT_DIR).
+ *
+ * Without Chromium the tests are skipped with a loud message, except under CI=true, where they fail.
+ */
+
+const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
+const MISSING = `\n${'!'.repeat(100)}\n!! console browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set NBWSS_CHROMIUM).\n!! CI=true makes this a failure.\n${'!'.repeat(100)}\n`;
+
+if (!HAVE_CHROMIUM) {
+  if (IN_CI) {
+    describe('web console (browser)', () => {
+      it('needs Chromium in CI', () => {
+        throw new Error(MISSING);
+      });
+    });
+  } else {
+    console.warn(MISSING);
+  }
+}
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TIMEOUT_MS = 15_000;
+
+describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A page on the console that fails the test on any script error or CSP violation. */
+  async function openConsole(a: AdminDaemon): Promise<{ page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    });
+    await page.goto(a.base + '/');
+    return { page, problems };
+  }
+
+  const badge = (page: Page, host: string, col: 'connection' | 'state', text: string) =>
+    page.locator(`#endpoints tr[data-host="${host}"] [data-col="${col}"] .badge`, { hasText: new RegExp(`^${text}$`) });
+
+  async function screenshot(page: Page, dir: string, name: string): Promise<string> {
+    const path = join(process.env.NBWSS_SCREENSHOT_DIR ?? dir, name);
+    await page.screenshot({ path, fullPage: true });
+    expect(existsSync(path)).toBe(true);
+    return path;
+  }
+
+  it('shows both endpoints CONNECTED; Deactivate turns one DISCONNECTED live, without a reload; Activate by keyboard', async () => {
+    const a = await startAdminDaemon({
+      endpoints: [
+        { host: '127.0.0.2', group: 'GROUPID1' },
+        { host: '127.0.0.3', group: 'GROUPID2' },
+      ],
+      overrides: { 'connectionInfo.period': 0.3 },
+    });
+    const { page, problems } = await openConsole(a);
+    await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
+    await badge(page, '127.0.0.3', 'connection', 'CONNECTED').waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+    await expectRow(page, '127.0.0.2', { group: 'GROUPID1', priority: '1', url: a.endpoints[0]!.url });
+    await screenshot(page, a.dir, 'console-connected.png');
+
+    // A marker in the page's memory survives only if the page is not reloaded.
+    await page.evaluate('window.__sameDocument = true');
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+
+    await page.getByRole('button', { name: 'Deactivate 127.0.0.2' }).click();
+    await badge(page, '127.0.0.2', 'connection', 'DISCONNECTED').waitFor();
+    await badge(page, '127.0.0.2', 'state', 'DEACTIVATED').waitFor();
+    await page.locator('#message', { hasText: 'Deactivate 127.0.0.2: applied.' }).waitFor();
+    expect(await badge(page, '127.0.0.3', 'connection', 'CONNECTED').count()).toBe(1);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    expect(navigations).toBe(0);
+    await page.locator('#events li', { hasText: 'GROUPID1 127.0.0.2: DISCONNECTED' }).first().waitFor();
+    await screenshot(page, a.dir, 'console-deactivated.png');
+
+    // The same button (now "Activate") keeps the keyboard focus; Enter activates it again.
+    const toggle = page.getByRole('button', { name: 'Activate 127.0.0.2' });
+    await toggle.waitFor();
+    expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('Activate 127.0.0.2');
+    await page.keyboard.press('Enter');
+    await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
+    expect(navigations).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('adds a server from an uploaded endpoint file after showing the certificate fingerprint to accept', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1' }], overrides: { 'connectionInfo.period': 0.3 } });
+    const ep = await createMockEndpoint({ host: '127.0.0.4', token: 'uploaded-token-4' });
+    try {
+      const file = join(a.dir, 'endpoint.json');
+      writeFileSync(file, JSON.stringify(ep.endpointDetails({ group: 'GROUPID4', priority: 1 })));
+      const { page, problems } = await openConsole(a);
+      await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
+
+      await page.getByLabel('Endpoint JSON file').setInputFiles(file);
+      await page.getByRole('button', { name: 'Validate' }).click();
+      const fingerprint = page.locator('#cert-fingerprint');
+      await fingerprint.waitFor({ state: 'visible' });
+      expect(await fingerprint.textContent()).toBe(ep.fingerprint256);
+      const add = page.getByRole('button', { name: 'Add server' });
+      expect(await add.isDisabled()).toBe(true); // not before the fingerprint is accepted
+      expect(await page.locator('#endpoints tr[data-host="127.0.0.4"]').count()).toBe(0);
+      await screenshot(page, a.dir, 'console-validate.png');
+
+      await page.getByLabel('I compared the fingerprint and accept this certificate').check();
+      await add.click();
+      await badge(page, '127.0.0.4', 'connection', 'CONNECTED').waitFor();
+      await expectRow(page, '127.0.0.4', { group: 'GROUPID4', priority: '1', url: ep.url });
+      expect(await page.content()).not.toContain('uploaded-token-4');
+      expect((await a.json<{ fingerprint: string }>('GET', '/api/endpoints/127.0.0.4')).body.fingerprint).toBe(ep.fingerprint256);
+      expect(problems).toEqual([]);
+    } finally {
+      await ep.close();
+    }
+  });
+});
+
+async function expectRow(page: Page, host: string, want: { group: string; priority: string; url: string }): Promise<void> {
+  const row = page.locator(`#endpoints tr[data-host="${host}"]`);
+  expect(await row.locator('[data-col="host"]').textContent()).toBe(host);
+  expect(await row.locator('[data-col="group"]').textContent()).toBe(want.group);
+  expect(await row.locator('[data-col="priority"]').textContent()).toBe(want.priority);
+  expect(await row.locator('[data-col="url"]').textContent()).toBe(want.url);
+}

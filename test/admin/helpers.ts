@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { onTestFinished } from 'vitest';
+import type { AdminService } from '../../src/admin/service.js';
+import type { ConfigKey } from '../../src/config/index.js';
+import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
+import { createMockEndpoint, type MockEndpoint, type MockEndpointFaults } from '../../src/endpoint-mock/index.js';
+import { daemonConfig, storeEndpoints, whenConnected } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** One mock endpoint to start: stored before the daemon starts unless `stored: false`. */
+export interface EndpointPlan {
+  host: string;
+  group: string;
+  priority?: number;
+  faults?: Partial<MockEndpointFaults>;
+  stored?: boolean;
+}
+
+/** A daemon with its admin API on 127.0.0.1 (a free port), and mock endpoints. */
+export interface AdminDaemon {
+  dir: string;
+  daemon: DaemonHandle;
+  admin: AdminService;
+  /** `http://127.0.0.1:port` */
+  base: string;
+  endpoints: MockEndpoint[];
+  /** `fetch(base + path)` with a JSON body when given. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** `call`, then the JSON body. */
+  json<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: T }>;
+}
+
+/** Options of {@link startAdminDaemon}. */
+export interface AdminDaemonOptions {
+  endpoints?: EndpointPlan[];
+  overrides?: Partial<Record<ConfigKey, string | number | boolean>>;
+  /** Wait until every stored endpoint's group is CONNECTED (default true). */
+  waitConnected?: boolean;
+}
+
+/** Start mock endpoints and a daemon with the admin API; everything stops when the test finishes. */
+export async function startAdminDaemon(options: AdminDaemonOptions = {}): Promise<AdminDaemon> {
+  const dir = tempDir('nbwss-admin-');
+  const endpoints: MockEndpoint[] = [];
+  const plans = options.endpoints ?? [];
+  for (const p of plans) {
+    const ep = await createMockEndpoint({ host: p.host, token: `token-${p.host}`, faults: p.faults ?? {} });
+    endpoints.push(ep);
+    onTestFinished(() => ep.close());
+  }
+  const config = daemonConfig(dir, { 'admin.listen': '127.0.0.1:0', 'log.level': 'error', ...options.overrides });
+  plans.forEach((p, i) => {
+    if (p.stored === false) return;
+    const ep = endpoints[i]!;
+    storeEndpoints(config, { hostName: p.host, url: ep.url, groupId: p.group, priority: p.priority ?? 1, token: `token-${p.host}`, certPem: ep.certPem, fingerprint256: ep.fingerprint256 });
+  });
+  const daemon = await startDaemon({ config });
+  onTestFinished(() => daemon.stop());
+  if (options.waitConnected !== false) {
+    const groups = new Set(plans.filter((p) => p.stored !== false && !p.faults?.rejectToken).map((p) => p.group));
+    await Promise.all([...groups].map((g) => whenConnected(daemon, g)));
+  }
+  // The first run of the connection task has completed (readiness, failed attempts recorded).
+  if (!daemon.scheduler.stats().lastTick) await once(daemon.scheduler, 'tick');
+  const admin = daemon.services.find((s) => s.name === 'admin') as AdminService;
+  const base = admin.url!;
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(base + path, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const json = async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await call(method, path, body, headers);
+    return { status: res.status, headers: res.headers, body: (await res.json()) as T };
+  };
+  return { dir, daemon, admin, base, endpoints, call, json };
+}
+
+/** The endpoint JSON a mock endpoint gives (spec §8). */
+export function detailsOf(ep: MockEndpoint, group: string, priority = 1): { token: string; priority: number; groupId: string; hostName: string; url: string } {
+  return ep.endpointDetails({ group, priority });
+}
+
+/** The value of one sample of the Prometheus text (`name{labels}`), or undefined when absent. */
+export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels);
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (.+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (wanted.every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
