@@ -1,5 +1,6 @@
-import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type PeerCertificate, type SecureContext } from 'node:tls';
 
 /** What the TLS layer needs to know about an endpoint to trust it. */
 export interface TrustAnchor {
@@ -37,7 +38,7 @@ export function pinnedTlsOptions(anchor: TrustAnchor): {
   rejectUnauthorized: true;
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
 } {
-  const secureContext = secureContextFor(anchor.caPem ?? anchor.certPem);
+  const secureContext = anchor.caPem ? secureContextFor(anchor.caPem) : secureContextFor(anchor.certPem, !isSelfSigned(anchor.certPem));
   if (anchor.caPem) return { secureContext, rejectUnauthorized: true, checkServerIdentity: defaultCheckServerIdentity };
   const expected = anchor.certFingerprint.toUpperCase();
   return {
@@ -56,16 +57,27 @@ const contexts = new Map<string, SecureContext>();
  * KB per live socket. Least recently used contexts beyond 1,024 anchors are dropped from the cache (sockets that
  * use them keep them alive).
  */
-export function secureContextFor(caPem: string): SecureContext {
-  let ctx = contexts.get(caPem);
+export function secureContextFor(caPem: string, withPublicRoots = false): SecureContext {
+  const key = withPublicRoots ? `roots+${caPem}` : caPem;
+  let ctx = contexts.get(key);
   if (ctx) {
-    contexts.delete(caPem);
+    contexts.delete(key);
   } else {
-    ctx = createSecureContext({ ca: caPem });
+    ctx = createSecureContext({ ca: withPublicRoots ? [...rootCertificates, caPem] : caPem });
     if (contexts.size >= CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value!);
   }
-  contexts.set(caPem, ctx);
+  contexts.set(key, ctx);
   return ctx;
+}
+
+/** True when `pem` is self-signed (subject = issuer, signed by its own key): usable alone as a trust anchor. */
+export function isSelfSigned(pem: string): boolean {
+  try {
+    const x = new X509Certificate(pem);
+    return x.subject === x.issuer && x.verify(x.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** OpenSSL / Node codes of a certificate that failed verification (as opposed to a network failure). */

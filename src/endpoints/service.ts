@@ -155,13 +155,13 @@ export class EndpointService {
     if (options.caPem) {
       if (!certificate.chainVerified) throw ssl(`the certificate does not chain to the CA given with --ca: ${certificate.chainError ?? 'unknown reason'}`);
       if (certificate.hostnameError) throw ssl(certificate.hostnameError);
-    } else if (!certificate.selfSigned) {
-      // The pinned certificate becomes the connection's only trust anchor (`ca`, see connection/tls-pin.ts), and
-      // OpenSSL (Node 20) accepts only a self-signed anchor there. Refuse now rather than store an endpoint that
-      // could never connect.
+    } else if (!certificate.selfSigned && !certificate.chainVerified) {
+      // A pinned certificate is trusted alone when self-signed, or through the public roots plus the pin
+      // (connection/tls-pin.ts): OpenSSL (Node 20) takes no other kind of anchor. Refuse now rather than store an
+      // endpoint that could never connect.
       throw ssl(
-        `only a self-signed certificate can be pinned; this one is issued by "${certificate.issuer}": ` +
-          'add the endpoint with --ca FILE (the root CA of its chain) instead',
+        `this certificate is neither self-signed nor issued by a public CA (issuer "${certificate.issuer}": ` +
+          `${certificate.chainError ?? 'chain not verified'}): add the endpoint with --ca FILE (the root CA of its chain) instead`,
       );
     }
     if (expected !== undefined) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config, type ConfigKey } from '../../src/config/index.js';
@@ -94,6 +95,20 @@ describe('startDaemon', () => {
     expect((err as Error).message).toMatch(new RegExp(`another nbwss daemon is already running on database .*nbwss\\.db \\(pid ${process.pid}`));
     await first.stop();
     await daemon(config, { config, logger: captureLogger().logger });
+  });
+
+  it('refuses to start (and creates no new key) when the token key file is missing but tokens are stored', async () => {
+    const dir = tempDir();
+    const config = daemonConfig(dir);
+    addEndpoint(config, await server());
+    rmSync(config.security.keyFile);
+    const err = await startDaemon({ config, logger: captureLogger().logger }).catch((e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('NBWSS_ERR_KEY_FILE');
+    expect((err as Error).message).toMatch(/is missing, but the database holds 1 endpoint token/);
+    expect(existsSync(config.security.keyFile)).toBe(false);
+    // The failed start released its lock: a second try fails the same way, not with NBWSS_ERR_LOCKED.
+    const again = await startDaemon({ config, logger: captureLogger().logger }).catch((e: unknown) => e);
+    expect((again as { code?: string }).code).toBe('NBWSS_ERR_KEY_FILE');
   });
 
   it('a lock left by a daemon killed with SIGKILL does not block a restart', async () => {
