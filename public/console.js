@@ -7,8 +7,10 @@
   const rows = new Map(); // hostName → { tr, cells, toggle, remove, pending }
   const pending = new Map(); // request_id → { label, hostName }
   const REFRESH_DELAY_MS = 250;
+  const BUSY_DELAY_MS = 2000;
   const MAX_EVENTS = 50;
   let refreshTimer;
+  let refreshDue = 0;
   let validated; // { text, fingerprint, hostName }
 
   function el(tag, attrs = {}, text) {
@@ -158,10 +160,19 @@
     }
   }
 
-  function scheduleRefresh() {
+  // One refresh for a burst of events; busy notification traffic refreshes at most every BUSY_DELAY_MS (the
+  // backlog figures cost the daemon a query).
+  function scheduleRefresh(delay = REFRESH_DELAY_MS) {
+    const due = Date.now() + (typeof delay === 'number' ? delay : REFRESH_DELAY_MS);
+    if (refreshTimer && refreshDue <= due) return;
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, REFRESH_DELAY_MS);
+    refreshDue = due;
+    refreshTimer = setTimeout(() => {
+      refreshTimer = undefined;
+      refresh();
+    }, due - Date.now());
   }
+  const scheduleSlowRefresh = () => scheduleRefresh(BUSY_DELAY_MS);
 
   // --- changes and their realization ----------------------------------------------------------------------------
 
@@ -299,10 +310,11 @@
     on('command', (e) => logEvent(`${e.groupId} COMMAND ${e.method} ${e.uri} → ${e.status} in ${Math.round(e.durationMs)} ms`));
     on('batch_acked', (e) => {
       logEvent(`${e.groupId} ${e.hostName}: ${e.count} notification${e.count === 1 ? '' : 's'} acknowledged`);
-      scheduleRefresh();
+      scheduleSlowRefresh();
     });
     on('batch_resent', (e) => logEvent(`${e.groupId} ${e.hostName}: batch resent (${e.reason})`));
-    for (const type of ['tick', 'batch_sent', 'notifications_raised']) on(type, scheduleRefresh);
+    on('tick', () => scheduleRefresh());
+    for (const type of ['batch_sent', 'notifications_raised']) on(type, scheduleSlowRefresh);
   }
 
   connect();

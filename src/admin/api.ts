@@ -207,7 +207,10 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     if (!res.destroyed) sendJson(res, 200, view);
   });
 
-  router.add('GET', '/api/events', ({ req, res, url }) => events.attach(req, res, url));
+  router.add('GET', '/api/events', ({ req, res, url }) => {
+    if (req.method === 'HEAD') sendText(res, 200, '', 'text/event-stream; charset=utf-8');
+    else events.attach(req, res, url);
+  });
 
   router.add('GET', '/metrics', async ({ res }) => {
     const { contentType, text } = await metrics.scrape();

@@ -87,6 +87,7 @@ export interface MonitorView {
   lastClose: { code: number; reason: string; initiator: 'local' | 'peer'; at: string } | null;
 }
 
+/** Per endpoint that connected since the daemon started (a few hundred bytes each; kept until the daemon stops). */
 interface HostRecord {
   groupId: string;
   live: MonitoredConnection | undefined;
@@ -134,12 +135,6 @@ export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
   /** Live connections of the scheduler, by group. */
   connections(): ReadonlyMap<string, MonitoredConnection> {
     return this.#source.connections();
-  }
-
-  /** Forget an endpoint that was deleted (its figures would otherwise stay until the daemon restarts). */
-  forget(hostName: string): void {
-    const rec = this.#hosts.get(hostName);
-    if (rec && !rec.live) this.#hosts.delete(hostName);
   }
 
   /** The monitor view of one endpoint (`groupId` null when it never connected in this process). */

@@ -135,7 +135,12 @@ export class AdminService {
     realization.start();
     metrics.start();
     this.#feedEvents(monitor, realization, events, notifications, commands);
-    this.#server = await this.#listen(listen, new AccessPolicy(config.admin.token), router);
+    try {
+      this.#server = await this.#listen(listen, new AccessPolicy(config.admin.token), router);
+    } catch (err) {
+      await this.stop(); // the daemon undoes only services that started: leave no listener behind
+      throw err;
+    }
     this.#log.info({ url: this.url, auth: config.admin.token ? 'bearer token' : 'loopback only' }, 'admin API listening');
   }
 
