@@ -143,6 +143,7 @@ export class AdminMetrics {
     events.on('clientDropped', this.#onDropped);
   }
 
+  /** Stop following (the counters keep their values). */
   stop(): void {
     const { monitor, delivery, commands, events } = this.#s;
     monitor.off('up', this.#onUp);

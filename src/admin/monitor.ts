@@ -118,6 +118,7 @@ export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
     for (const conn of this.#source.connections().values()) this.#onConnected(conn);
   }
 
+  /** Stop following the scheduler and the live connections' pongs. */
   stop(): void {
     this.#source.off('connected', this.#onConnected);
     this.#source.off('disconnected', this.#onDisconnected);

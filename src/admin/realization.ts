@@ -107,6 +107,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
     this.#o.delivery?.on('batchAcked', this.#onAcked);
   }
 
+  /** Stop following (requests keep the state they reached). */
   stop(): void {
     const m = this.#o.monitor;
     m.off('up', this.#onUp);

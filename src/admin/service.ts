@@ -91,6 +91,11 @@ export class AdminService {
     return this.#realization;
   }
 
+  /**
+   * Build the monitor, realization tracker, metrics, health checks and event stream, then listen. A no-op when
+   * `admin.listen` is empty; throws `ConfigError` for a non-loopback address without a token or an address that
+   * cannot be bound.
+   */
   async start(): Promise<void> {
     const { config } = this.#ctx;
     const listen = parseListen(config.admin.listen);
@@ -144,6 +149,7 @@ export class AdminService {
     this.#log.info({ url: this.url, auth: config.admin.token ? 'bearer token' : 'loopback only' }, 'admin API listening');
   }
 
+  /** End the event streams and waiting long polls, close the server, stop following the daemon. Idempotent. */
   async stop(): Promise<void> {
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#events?.close();

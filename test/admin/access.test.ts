@@ -50,6 +50,18 @@ describe('admin.listen policy', () => {
   });
 });
 
+describe('admin.listen in use', () => {
+  it('fails the start with a message naming the address, and leaves nothing behind', async () => {
+    const a = await startAdminDaemon();
+    const busy = new URL(a.base).host;
+    const dir = tempDir();
+    await expect(startDaemon({ config: daemonConfig(dir, { 'admin.listen': busy }) })).rejects.toThrow(`admin.listen=${busy}: cannot listen (EADDRINUSE)`);
+    const again = await startDaemon({ config: daemonConfig(dir) });
+    await again.stop();
+    expect((await a.call('GET', '/healthz')).status).toBe(200);
+  });
+});
+
 describe('with admin.token', () => {
   it('requires the bearer token on every request, compared exactly; Basic with the token as password works for browsers', async () => {
     const a = await startAdminDaemon({ overrides: { 'admin.token': TOKEN } });

@@ -17,7 +17,9 @@ import { startAdminDaemon, type AdminDaemon } from './helpers.js';
 const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
-const MISSING = `\n${'!'.repeat(100)}\n!! console browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set NBWSS_CHROMIUM).\n!! CI=true makes this a failure.\n${'!'.repeat(100)}\n`;
+const MISSING =
+  `\n${'!'.repeat(100)}\n!! console browser test ${IN_CI ? 'FAILED (CI requires it)' : 'SKIPPED'}: no Chromium at ${CHROMIUM} ` +
+  `(apt-get install chromium, or set NBWSS_CHROMIUM).\n!! Under CI=true this is a failure.\n${'!'.repeat(100)}\n`;
 
 if (!HAVE_CHROMIUM) {
   if (IN_CI) {
