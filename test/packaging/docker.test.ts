@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MAIN } from '../demo/spawn.js';
+
+/**
+ * No docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked for drift against the
+ * repository: every file the Dockerfile copies exists, every npm script it runs is defined, and every nbwss
+ * command and flag compose.yaml uses is one the built CLI knows. (The RUN steps themselves were run outside
+ * docker, in the same order: see README "Run as a service".)
+ */
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const dockerfile = readFileSync(root('docker/Dockerfile'), 'utf8');
+const compose = readFileSync(root('docker/compose.yaml'), 'utf8');
+
+function help(...args: string[]): string {
+  const r = spawnSync(process.execPath, [MAIN, ...args, '--help'], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe('docker/Dockerfile', () => {
+  it('copies only files that exist', () => {
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'migrations', 'public', 'config/nbwss.properties']));
+    for (const s of sources) expect(existsSync(root(s)), s).toBe(true);
+  });
+
+  it('runs npm scripts that exist and starts what the build produces', () => {
+    const scripts = (JSON.parse(readFileSync(root('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const m of dockerfile.matchAll(/npm run (\w+)/g)) expect(scripts[m[1]!], m[1]).toBeDefined();
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/nbwss\/dist\/cli\/main\.js"\]$/m);
+    expect(existsSync(MAIN)).toBe(true);
+    expect(help()).toMatch(/\brun\b[\s\S]*\bhealthcheck\b/);
+  });
+});
+
+describe('docker/compose.yaml', () => {
+  const blocks = compose.split(/^ {2}(?=[\w-]+:$)/m).slice(1);
+  const service = (name: string) => blocks.find((b) => b.startsWith(`${name}:`)) ?? '';
+
+  it('has the four services, each with a healthcheck or a one-shot restart policy, and named volumes', () => {
+    for (const name of ['endpoint', 'add-endpoint', 'nbwss', 'netbackup']) expect(service(name), name).not.toBe('');
+    for (const name of ['endpoint', 'nbwss', 'netbackup']) expect(service(name)).toMatch(/healthcheck:\n(\s+#.*\n)*\s+test:/);
+    expect(service('add-endpoint')).toMatch(/restart: "no"/);
+    expect(service('nbwss')).toMatch(/condition: service_completed_successfully/);
+    expect(compose).toMatch(/^volumes:\n {2}nbwss-data:\n {2}nbwss-config:\n {2}endpoint-share:/m);
+  });
+
+  it.each([
+    ['endpoint', 'mock-endpoint'],
+    ['netbackup', 'simulate'],
+  ])('%s: every flag of `nbwss %s` it passes exists', (name, command) => {
+    const block = service(name);
+    expect(block).toContain(`- ${command}\n`);
+    const text = help(command);
+    for (const m of block.matchAll(/^\s+- (--[\w-]+)=/gm)) expect(text, m[1]).toContain(m[1]);
+  });
+
+  it('add-endpoint: validate --json gives the fingerprint that add --fingerprint pins', () => {
+    const script = service('add-endpoint');
+    expect(script).toMatch(/nbwss endpoints validate --file \S+ --json/);
+    expect(script).toMatch(/JSON\.parse\(s\)\.certificate\.fingerprint256/);
+    expect(script).toMatch(/nbwss endpoints add --file \S+ --fingerprint "\$\$fp"/);
+    expect(help('endpoints', 'validate')).toContain('--json');
+    expect(help('endpoints', 'add')).toContain('--fingerprint');
+  });
+});
