@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { ConfigKey } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startMockFromBaseUrl, type StartedMock } from '../netbackup-mock/start.js';
 import { World } from '../netbackup-mock/world.js';
 import { NotificationSource } from '../notifications/source.js';
 import type { NotificationObject } from '../protocol/messages.js';
+import { SCENARIO_NAMES, isScenarioName } from '../simulator/scenarios.js';
 import { Simulator } from '../simulator/simulator.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
@@ -74,6 +75,9 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   if (flags.seed !== undefined) overrides['simulator.seed'] = flags.seed;
   if (flags.pollInterval !== undefined) overrides['simulator.pollInterval'] = flags.pollInterval;
   const { config } = loadCliConfig(flags, overrides);
+  // Checked before anything is opened or served, so a typo leaves nothing running.
+  const unknown = config.simulator.scenarios.filter((n) => !isScenarioName(n));
+  if (unknown.length > 0) throw new ConfigError(`simulator.scenarios: unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_NAMES.join(', ')})`);
   const logger = createLogger({ level: cliLogLevel(config), ...(config.log.file ? { file: config.log.file } : { stream: process.stderr }) });
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
 

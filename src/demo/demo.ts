@@ -70,13 +70,14 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-/** The configuration the demo runs with, in `dir`: short periods, mock NetBackup and simulator on, admin API off. */
+/** The configuration the demo runs with, in `dir`: short periods, mock NetBackup and simulator on, admin API on a free port. */
 export function demoOverrides(dir: string, options: Pick<DemoOptions, 'seed' | 'rate'>): Partial<Record<ConfigKey, string | number | boolean>> {
   return {
     'db.path': join(dir, 'nbwss.db'),
     'security.keyFile': join(dir, 'nbwss.key'),
     'log.file': join(dir, 'nbwss.log'),
-    'admin.listen': '',
+    // The admin API and web console on a free loopback port (printed once listening).
+    'admin.listen': '127.0.0.1:0',
     'netbackup.mock': true,
     'netbackup.baseUrl': 'https://127.0.0.1:0',
     'simulator.enabled': true,
@@ -196,6 +197,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       },
     });
     n.line('demo', `daemon started (database ${config.db.path}); the connection task runs every ${config.connectionInfo.period} s`);
+    const admin = daemon.services.find((s) => s.name === 'admin') as { readonly url?: string | undefined } | undefined;
+    if (admin?.url) n.line('demo', `web console and admin API: ${admin.url}/ (the same daemon seen from its operator surface; metrics at ${admin.url}/metrics)`);
     // The guide's worked example first: a newcomer sees the parent → snapshot → backup sequence straight away.
     if (config.simulator.scenarios.includes('vmware')) simulator.startScenario('vmware');
 
