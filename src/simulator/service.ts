@@ -41,6 +41,7 @@ export class SimulatorService {
     return this.#simulator;
   }
 
+  /** Start the simulator when `simulator.enabled`; throws `ConfigError` when `netbackup.mock` is off. */
   start(): void {
     const ctx = this.#ctx;
     if (!ctx.config.simulator.enabled) return;
@@ -56,6 +57,7 @@ export class SimulatorService {
     this.#simulator.start();
   }
 
+  /** Stop starting scenarios and raise what the world already changed (before the notification source closes). */
   async stop(): Promise<void> {
     await this.#simulator?.stop();
   }
