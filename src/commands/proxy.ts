@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { epochSeconds, systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Channel } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
 import { commandResponse, type CommandResponsePayload, type Message } from '../protocol/messages.js';
 import { Limiter } from './limiter.js';
+import { MAX_FRAME_BYTES, UpstreamError, callUpstream, tooLarge, type Abortable, type Upstream } from './upstream.js';
 import { checkCommand, type ValidCommand } from './validate.js';
 
-/** The largest frame an endpoint accepts (spec §7): a COMMAND RESPONSE must fit in it. */
-export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+export { MAX_FRAME_BYTES } from './upstream.js';
 
 /** One COMMAND, as reported to listeners (metrics, event stream) once its response is sent or dropped. */
 export interface CommandEvent {
@@ -47,22 +47,6 @@ export interface CommandProxyOptions {
   ca?: string;
 }
 
-interface Upstream {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-class UpstreamError extends Error {
-  constructor(
-    readonly status: 502 | 504,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The JSON error body of a COMMAND RESPONSE made by the daemon itself (NetBackup's error shape). */
 export function errorPayload(status: number, code: string, message: string): CommandResponsePayload {
   return {
@@ -70,16 +54,6 @@ export function errorPayload(status: number, code: string, message: string): Com
     responseCode: status,
     body: JSON.stringify({ errorCode: status, errorMessage: message, errorDetails: [code] }),
   };
-}
-
-/** Lower-case names; several values joined with ", " as HTTP field combination does (RFC 9110 §5.3). */
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 /**
@@ -95,7 +69,8 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
   readonly #ownsDispatcher: boolean;
   readonly #origin: string;
   readonly #basePath: string;
-  readonly #limiters = new Map<number, Limiter>();
+  /** Per connection: its limiter and the controllers of its in-flight requests (aborted together on close). */
+  readonly #perConnection = new Map<number, { limiter: Limiter; inflight: Set<Abortable> }>();
   #closed = false;
 
   constructor(options: CommandProxyOptions) {
@@ -134,8 +109,8 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
       this.#respond(channel, id, errorPayload(400, check.refusal.code, check.refusal.message), { method, uri, started, errorCode: check.refusal.code });
       return;
     }
-    const limiter = this.#limiterFor(channel);
-    const accepted = limiter.tryRun(() => this.#execute(check.command, channel, id, started));
+    const conn = this.#connectionFor(channel);
+    const accepted = conn.limiter.tryRun(() => this.#execute(check.command, channel, conn.inflight, id, started));
     if (!accepted) {
       const msg = `too many COMMANDs in flight on this connection (command.maxConcurrent ${cfg.maxConcurrent}, command.maxQueued ${cfg.maxQueued})`;
       this.#respond(channel, id, errorPayload(503, 'NBWSS_ERR_BUSY', msg), { method, uri, started, errorCode: 'NBWSS_ERR_BUSY' });
@@ -144,44 +119,46 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
 
   /** In-flight and queued COMMANDs of one connection (for monitors and tests). */
   load(connectionId: number): { active: number; queued: number } {
-    const l = this.#limiters.get(connectionId);
+    const l = this.#perConnection.get(connectionId)?.limiter;
     return { active: l?.active ?? 0, queued: l?.queued ?? 0 };
   }
 
   /** Stop: refuse new COMMANDs and close the HTTP client (aborting what is in flight). */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const l of this.#limiters.values()) l.close();
-    this.#limiters.clear();
+    for (const c of this.#perConnection.values()) c.limiter.close();
+    this.#perConnection.clear();
     if (this.#ownsDispatcher) await this.#dispatcher.destroy().catch(() => undefined);
   }
 
-  #limiterFor(channel: Channel): Limiter {
+  #connectionFor(channel: Channel): { limiter: Limiter; inflight: Set<Abortable> } {
     const cfg = this.#config().command;
-    let limiter = this.#limiters.get(channel.connectionId);
-    if (!limiter) {
-      limiter = new Limiter(cfg.maxConcurrent, cfg.maxQueued);
-      if (this.#closed) limiter.close();
-      this.#limiters.set(channel.connectionId, limiter);
-      const l = limiter;
+    let conn = this.#perConnection.get(channel.connectionId);
+    if (!conn) {
+      const c = { limiter: new Limiter(cfg.maxConcurrent, cfg.maxQueued), inflight: new Set<Abortable>() };
+      conn = c;
+      if (this.#closed) c.limiter.close();
+      this.#perConnection.set(channel.connectionId, c);
+      // One listener per connection (not one per request): queued COMMANDs die with the socket (nobody is left to
+      // answer) and in-flight upstream requests are aborted.
       const onClose = () => {
-        // Queued COMMANDs die with the socket: there is nobody to answer.
-        l.close();
-        this.#limiters.delete(channel.connectionId);
+        c.limiter.close();
+        for (const call of c.inflight) call.abort(channel.signal.reason instanceof Error ? channel.signal.reason : new Error('socket closed'));
+        this.#perConnection.delete(channel.connectionId);
       };
       if (channel.signal.aborted) onClose();
       else channel.signal.addEventListener('abort', onClose, { once: true });
     } else {
-      limiter.resize(cfg.maxConcurrent, cfg.maxQueued);
+      conn.limiter.resize(cfg.maxConcurrent, cfg.maxQueued);
     }
-    return limiter;
+    return conn;
   }
 
-  async #execute(cmd: ValidCommand, channel: Channel, id: string, started: number): Promise<void> {
+  async #execute(cmd: ValidCommand, channel: Channel, inflight: Set<Abortable>, id: string, started: number): Promise<void> {
     if (channel.signal.aborted) return;
     const meta = { method: cmd.method, uri: cmd.uri, started };
     try {
-      const upstream = await this.#request(cmd, channel.signal);
+      const upstream = await this.#request(cmd, inflight);
       const payload: CommandResponsePayload = { headers: upstream.headers, responseCode: upstream.statusCode, body: upstream.body };
       this.#respond(channel, id, payload, meta);
     } catch (err) {
@@ -194,51 +171,17 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     }
   }
 
-  async #request(cmd: ValidCommand, socketSignal: AbortSignal): Promise<Upstream> {
-    const timeoutMs = this.#config().command.timeout;
-    // One controller per request, aborted by the timeout or by the socket closing (cheaper than AbortSignal.any
-    // with AbortSignal.timeout on Node 20, which matters at thousands of COMMANDs per second).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = this.#clock.setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('command.timeout'));
-    }, timeoutMs);
-    const onSocketClose = () => controller.abort(socketSignal.reason);
-    socketSignal.addEventListener('abort', onSocketClose, { once: true });
-    try {
-      const res = await this.#dispatcher.request({
-        origin: this.#origin,
-        path: this.#basePath + cmd.uri,
-        method: cmd.method,
-        headers: cmd.headers,
-        body: cmd.body ?? null,
-        signal: controller.signal,
-      });
-      const headers = flattenHeaders(res.headers);
-      // A COMMAND RESPONSE carrying more than 2 MB of body can never fit a frame: stop reading there.
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_FRAME_BYTES) {
-          res.body.destroy();
-          throw tooLarge(size, true);
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return { statusCode: res.statusCode, headers, body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8') };
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      if (timedOut && !socketSignal.aborted) {
-        throw new UpstreamError(504, 'NBWSS_ERR_UPSTREAM_TIMEOUT', `NetBackup did not answer within ${timeoutMs} ms (command.timeout)`);
-      }
-      if (socketSignal.aborted) throw err;
-      throw new UpstreamError(502, 'NBWSS_ERR_UPSTREAM_UNREACHABLE', `NetBackup unreachable: ${describeNetworkError(err)}`);
-    } finally {
-      this.#clock.clearTimeout(timer);
-      socketSignal.removeEventListener('abort', onSocketClose);
-    }
+  #request(cmd: ValidCommand, inflight: Set<Abortable>): Promise<Upstream> {
+    return callUpstream(this.#dispatcher, {
+      origin: this.#origin,
+      path: this.#basePath + cmd.uri,
+      method: cmd.method,
+      headers: cmd.headers,
+      body: cmd.body,
+      timeoutMs: this.#config().command.timeout,
+      clock: this.#clock,
+      inflight,
+    });
   }
 
   #respond(
@@ -276,19 +219,4 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     this.#log.info({ id, groupId: channel.groupId, hostName: channel.hostName, method: r.method, uri: r.uri, status: r.status, durationMs, errorCode: r.errorCode }, 'COMMAND');
     this.emit('command', event);
   }
-}
-
-function tooLarge(bytes: number, raw: boolean): UpstreamError {
-  return new UpstreamError(
-    502,
-    'NBWSS_ERR_RESPONSE_TOO_LARGE',
-    `NetBackup response ${raw ? 'body is over' : 'does not fit in'} ${MAX_FRAME_BYTES} bytes${raw ? '' : ` once framed (${bytes} bytes)`}: too large for a 2 MB WebSocket frame`,
-  );
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = e?.code ?? e?.cause?.code;
-  if (err instanceof undiciErrors.UndiciError || code) return `${code ?? e.name}: ${e.message}`;
-  return String((err as Error)?.message ?? err);
 }
