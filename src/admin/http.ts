@@ -1,37 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EndpointError, NbwssError, NotificationValidationError, InputError, UsageError, type EndpointErrorCode } from '../errors.js';
+import { EndpointError, HttpError, NotificationValidationError, InputError, UsageError, type EndpointErrorCode } from '../errors.js';
 
 /**
  * The small HTTP toolkit of the admin API (no framework: a handful of routes do not need one): coded HTTP errors,
  * JSON responses in one shape, capped JSON bodies.
  */
 
-/** Codes of {@link HttpError}: problems with the request itself rather than with what it asks for. */
-export type HttpErrorCode =
-  | 'NBWSS_ERR_HTTP_NOT_FOUND'
-  | 'NBWSS_ERR_HTTP_METHOD'
-  | 'NBWSS_ERR_HTTP_BODY_TOO_LARGE'
-  | 'NBWSS_ERR_HTTP_MEDIA_TYPE'
-  | 'NBWSS_ERR_HTTP_BAD_JSON'
-  | 'NBWSS_ERR_HTTP_BAD_REQUEST'
-  | 'NBWSS_ERR_HTTP_UNAUTHORIZED'
-  | 'NBWSS_ERR_HTTP_FORBIDDEN'
-  | 'NBWSS_ERR_HTTP_UNAVAILABLE'
-  | 'NBWSS_ERR_HTTP_INTERNAL';
-
-/**
- * An admin request failed with an HTTP status. Kept beside the admin server rather than in `errors.ts`: these codes
- * only ever travel in a response body, never between modules.
- */
-export class HttpError extends NbwssError {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[]>>;
-  constructor(status: number, code: HttpErrorCode, message: string, headers: Record<string, string | string[]> = {}) {
-    super(code, message);
-    this.status = status;
-    this.headers = headers;
-  }
-}
+export { HttpError, type HttpErrorCode } from '../errors.js';
 
 /** The HTTP status of each endpoint credential error (spec §8 table). */
 const ENDPOINT_STATUS: Record<EndpointErrorCode, number> = {

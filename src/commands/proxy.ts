@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Pool, type Dispatcher } from 'undici';
 import { epochSeconds, systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import type { CommandErrorCode } from '../errors.js';
 import type { Channel } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
 import { commandResponse, type CommandResponsePayload, type Message } from '../protocol/messages.js';
@@ -23,7 +24,7 @@ export interface CommandEvent {
   status: number;
   durationMs: number;
   /** Why the daemon answered by itself (refusal, upstream failure), when it did. */
-  errorCode?: string;
+  errorCode?: CommandErrorCode;
 }
 
 /** Typed events of {@link CommandProxy}. */
@@ -48,7 +49,7 @@ export interface CommandProxyOptions {
 }
 
 /** The JSON error body of a COMMAND RESPONSE made by the daemon itself (NetBackup's error shape). */
-export function errorPayload(status: number, code: string, message: string): CommandResponsePayload {
+export function errorPayload(status: number, code: CommandErrorCode, message: string): CommandResponsePayload {
   return {
     headers: { 'content-type': 'application/json' },
     responseCode: status,
@@ -188,7 +189,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     channel: Channel,
     id: string,
     payload: CommandResponsePayload,
-    meta: { method: string; uri: string; started: number; errorCode?: string },
+    meta: { method: string; uri: string; started: number; errorCode?: CommandErrorCode },
   ): void {
     let frame = JSON.stringify(commandResponse(id, payload, epochSeconds(this.#clock)));
     let status = payload.responseCode;
@@ -204,7 +205,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     this.#report(channel, id, { method: meta.method, uri: meta.uri, started: meta.started, status: sent ? status : 0, ...(errorCode ? { errorCode } : {}) });
   }
 
-  #report(channel: Channel, id: string, r: { method: string; uri: string; started: number; status: number; errorCode?: string }): void {
+  #report(channel: Channel, id: string, r: { method: string; uri: string; started: number; status: number; errorCode?: CommandErrorCode }): void {
     const durationMs = Math.round((this.#clock.monotonic() - r.started) * 1000) / 1000;
     const event: CommandEvent = {
       id,

@@ -1,5 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
+import { UpstreamError } from '../errors.js';
+
+export { UpstreamError } from '../errors.js';
 
 /** The largest frame an endpoint accepts (spec §7): a COMMAND RESPONSE must fit in it. */
 export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
@@ -10,18 +13,6 @@ export interface Upstream {
   /** Lower-case names; several values joined with ", " as HTTP field combination does (RFC 9110 §5.3). */
   headers: Record<string, string>;
   body: string;
-}
-
-/** A failure the daemon answers by itself, with this status and code. */
-export class UpstreamError extends Error {
-  constructor(
-    readonly status: 502 | 504,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UpstreamError';
-  }
 }
 
 /** The 502 for a body that cannot fit one frame (raw, or once framed into the COMMAND RESPONSE). */

@@ -2,6 +2,7 @@
  * Checks a COMMAND REQUEST payload before anything leaves the daemon (spec §4 [project decision]): the daemon never
  * sends a request anywhere but the configured NetBackup base URL, and never forwards header or URI tricks.
  */
+import type { CommandRefusalCode } from '../errors.js';
 
 /** Methods a COMMAND may use. */
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -26,13 +27,13 @@ export interface ValidCommand {
 
 /** Why a COMMAND was refused: becomes a 400 COMMAND RESPONSE. `code` is stable, `message` is for humans. */
 export interface CommandRefusal {
-  code: string;
+  code: CommandRefusalCode;
   message: string;
 }
 
 export type CommandCheck = { ok: true; command: ValidCommand } | { ok: false; refusal: CommandRefusal };
 
-const refuse = (code: string, message: string): CommandCheck => ({ ok: false, refusal: { code, message } });
+const refuse = (code: CommandRefusalCode, message: string): CommandCheck => ({ ok: false, refusal: { code, message } });
 
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

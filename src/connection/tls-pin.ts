@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type PeerCertificate, type SecureContext } from 'node:tls';
+import { PinMismatchError } from '../errors.js';
+
+export { PinMismatchError } from '../errors.js';
 
 /** What the TLS layer needs to know about an endpoint to trust it. */
 export interface TrustAnchor {
@@ -10,18 +13,6 @@ export interface TrustAnchor {
   certFingerprint: string;
   /** With `--ca` at add time: trust a chain to this CA (and the usual host-name check) instead of the pin. */
   caPem: string | null;
-}
-
-/** The presented certificate is not the pinned one (raised from `checkServerIdentity`). */
-export class PinMismatchError extends Error {
-  readonly code = 'NBWSS_PIN_MISMATCH';
-  constructor(
-    readonly expected: string,
-    readonly presented: string,
-  ) {
-    super(`certificate fingerprint ${presented} does not match the pinned ${expected}`);
-    this.name = 'PinMismatchError';
-  }
 }
 
 /**

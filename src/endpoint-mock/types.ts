@@ -1,5 +1,4 @@
 import type { Clock } from '../clock.js';
-import { NbwssError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CommandRequest, CommandResponse, ConnectRequest, Message, NotificationRequest } from '../protocol/index.js';
 import type { Problem } from './conformance.js';
@@ -215,19 +214,4 @@ export interface EndpointDetails {
   url: string;
 }
 
-/** Codes of {@link MockEndpointError}. */
-export type MockEndpointErrorCode =
-  | 'NBWSS_ERR_MOCK_NOT_CONNECTED'
-  | 'NBWSS_ERR_MOCK_COMMAND_TIMEOUT'
-  | 'NBWSS_ERR_MOCK_COMMAND_CLOSED'
-  | 'NBWSS_ERR_MOCK_WAIT_TIMEOUT'
-  | 'NBWSS_ERR_MOCK_DETAILS'
-  | 'NBWSS_ERR_MOCK_OPTIONS'
-  | 'NBWSS_ERR_MOCK_CLOSED';
-
-/** A mock endpoint operation failed (no NetBackup connected, a command timed out, bad options). */
-export class MockEndpointError extends NbwssError {
-  constructor(code: MockEndpointErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export { MockEndpointError, type MockEndpointErrorCode } from '../errors.js';

@@ -14,20 +14,15 @@
  * an unknown field or any other syntax (functions such as `contains()`, `not`) is a {@link FilterError}, which the
  * server answers with 400.
  */
-import { NbwssError } from '../errors.js';
+import { FilterError } from '../errors.js';
 import { fromRestTime } from './views.js';
+
+export { FilterError } from '../errors.js';
 
 /** The type of a filterable field. `date` fields hold epoch ms in the record and take ISO literals. */
 export type FieldType = 'number' | 'string' | 'date' | 'boolean';
 /** Filterable (and sortable) fields of a collection and their types. */
 export type FieldTypes = Readonly<Record<string, FieldType>>;
-
-/** A filter (or sort) expression that cannot be used; `message` says where and why. */
-export class FilterError extends NbwssError {
-  constructor(message: string) {
-    super('NBWSS_ERR_MOCK_FILTER', message);
-  }
-}
 
 type Op = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 const OPS: readonly string[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];

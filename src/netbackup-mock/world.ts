@@ -7,8 +7,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../clock.js';
-import { NbwssError } from '../errors.js';
+import { WorldError } from '../errors.js';
 import { backupIdFor, restScheduleType } from './views.js';
+
+export { WorldError, type WorldErrorCode } from '../errors.js';
 
 /** Job states the world accepts (those NBWSS notifies, spec §5). */
 export const JOB_STATES = ['QUEUED', 'ACTIVE', 'DONE'] as const;
@@ -110,16 +112,6 @@ export interface WorldEvents {
   job: [change: JobChange];
   image: [change: ImageChange];
   vmServer: [change: VmServerChange];
-}
-
-/** Codes of {@link WorldError}. */
-export type WorldErrorCode = 'NBWSS_ERR_MOCK_INVALID' | 'NBWSS_ERR_MOCK_EXISTS' | 'NBWSS_ERR_MOCK_NOT_FOUND';
-
-/** A world method was given a record that is invalid, already exists, or does not exist. */
-export class WorldError extends NbwssError {
-  constructor(code: WorldErrorCode, message: string) {
-    super(code, message);
-  }
 }
 
 /** Options of {@link World}. */

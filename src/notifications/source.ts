@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../clock.js';
-import { NotificationValidationError, NbwssError } from '../errors.js';
+import { NotificationValidationError, SourceClosedError } from '../errors.js';
 import type { NotificationObject } from '../protocol/messages.js';
 import { parseNotificationObject, validateNotifications } from '../protocol/notification-data.js';
 import type { AppendBatch, NewNotification, OutboxStore, SeqRange } from '../store/outbox-store.js';
@@ -86,7 +86,7 @@ export class NotificationSource extends EventEmitter<NotificationSourceEvents> {
    * nothing stored.
    */
   raise(object: NotificationObject, data: Record<string, unknown> | readonly Record<string, unknown>[]): Promise<RaiseResult> {
-    if (this.#closed) return Promise.reject(new NbwssError('NBWSS_ERR_CLOSED', 'the notification source is closed'));
+    if (this.#closed) return Promise.reject(new SourceClosedError('the notification source is closed'));
     let prepared: ReturnType<typeof prepareNotifications>;
     try {
       prepared = prepareNotifications(object, data);
