@@ -8,7 +8,7 @@ import type { Message } from '../../src/protocol/index.js';
 import { freshCertificate } from '../helpers/certs.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { startWssServer, type TestWssServer } from '../helpers/wss-server.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const settings: ConnectionSettings = { handshakeTimeoutMs: 5000, keepAliveIntervalMs: 60_000, maxPongMissAllowed: 3, ignoreDecoder: false };
 

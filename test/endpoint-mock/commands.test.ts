@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkFromEndpoint, MockEndpointError, parseCommandLine, parseHeader } from '../../src/endpoint-mock/index.js';
 import { commandResponse, type CommandRequest, type Message } from '../../src/protocol/index.js';
-import { FakeNetBackup, ManualClock, startEndpoint } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { FakeNetBackup, startEndpoint } from './helpers.js';
 
 const isCommand = (m: Message) => m.type === 'COMMAND' && m.subType === 'REQUEST';
 

@@ -4,7 +4,8 @@ import { EndpointConnection, type ConnectionSettings } from '../../src/connectio
 import { ConnectError } from '../../src/errors.js';
 import type { MockEndpoint } from '../../src/endpoint-mock/index.js';
 import { commandResponse, newMessageId, type Message } from '../../src/protocol/index.js';
-import { guidePayload, ManualClock, startEndpoint } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { guidePayload, startEndpoint } from './helpers.js';
 
 /**
  * The mock endpoint against the daemon's real `EndpointConnection`: what the later system tests rely on.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MockEndpointError, OVERSIZE_FRAME_BYTES } from '../../src/endpoint-mock/index.js';
-import { FakeNetBackup, ManualClock, startEndpoint } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { FakeNetBackup, startEndpoint } from './helpers.js';
 
 /**
  * Each fault switch changes behaviour as named. "Nothing arrived" is shown without sleeping: the endpoint

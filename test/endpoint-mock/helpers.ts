@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import type { PeerCertificate } from 'node:tls';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import type { Clock, TimerHandle } from '../../src/clock.js';
 import { createMockEndpoint, type MockEndpoint, type MockEndpointOptions } from '../../src/endpoint-mock/index.js';
 import { connectRequest, newMessageId, type Message, type NotificationElement } from '../../src/protocol/index.js';
 
@@ -129,52 +128,3 @@ export class FakeNetBackup {
   }
 }
 
-/** A clock the test moves by hand: timers fire only in {@link ManualClock.advance}. */
-export class ManualClock implements Clock {
-  #t = 0;
-  #next = 1;
-  readonly #timers = new Map<number, { at: number; fn: () => void; every?: number }>();
-
-  now(): number {
-    return 1_700_000_000_000 + this.#t;
-  }
-  monotonic(): number {
-    return this.#t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    return this.#add(fn, ms);
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    return this.#add(fn, ms, ms);
-  }
-  clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) this.#timers.delete((handle as unknown as { id: number }).id);
-  }
-  clearInterval(handle: TimerHandle | undefined): void {
-    this.clearTimeout(handle);
-  }
-  /** Timers pending. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-  /** Move time forward by `ms`, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.#t + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      const [id, timer] = due;
-      this.#t = timer.at;
-      if (timer.every) timer.at += timer.every;
-      else this.#timers.delete(id);
-      timer.fn();
-    }
-    this.#t = end;
-  }
-  #add(fn: () => void, ms: number, every?: number): TimerHandle {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#t + ms, fn, ...(every ? { every } : {}) });
-    const handle = { id, unref: () => handle };
-    return handle;
-  }
-}

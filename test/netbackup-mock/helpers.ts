@@ -1,61 +1,13 @@
 import { request, type Dispatcher } from 'undici';
 import { afterEach } from 'vitest';
-import type { Clock, TimerHandle } from '../../src/clock.js';
+import type { ManualClock } from '../helpers/manual-clock.js';
 import { createMockNetBackup, type MockNetBackup, type MockNetBackupOptions } from '../../src/netbackup-mock/index.js';
 
 /** The media type the guide's examples use. */
 export const NB_JSON = 'application/vnd.netbackup+json;version=1.0';
 
-/** A clock tests drive by hand: `advance(ms)` runs due timers in order. */
-export class ManualClock implements Clock {
-  #t: number;
-  #timers: { at: number; fn: () => void; id: number; every?: number }[] = [];
-  #seq = 0;
-  constructor(start = Date.parse('2024-01-01T00:00:00.000Z')) {
-    this.#t = start;
-  }
-  now(): number {
-    return this.#t;
-  }
-  monotonic(): number {
-    return this.#t;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const t = { at: this.#t + ms, fn, id: ++this.#seq };
-    this.#timers.push(t);
-    const handle = { id: t.id, unref: () => handle };
-    return handle;
-  }
-  clearTimeout(handle: TimerHandle | undefined): void {
-    const id = (handle as { id?: number } | undefined)?.id;
-    this.#timers = this.#timers.filter((t) => t.id !== id);
-  }
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    const t = { at: this.#t + ms, fn, id: ++this.#seq, every: ms };
-    this.#timers.push(t);
-    const handle = { id: t.id, unref: () => handle };
-    return handle;
-  }
-  clearInterval(handle: TimerHandle | undefined): void {
-    this.clearTimeout(handle);
-  }
-  /** Number of timers waiting. */
-  get pending(): number {
-    return this.#timers.length;
-  }
-  advance(ms: number): void {
-    const end = this.#t + ms;
-    for (;;) {
-      const due = this.#timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!due) break;
-      this.#t = due.at;
-      if (due.every) due.at += due.every;
-      else this.#timers = this.#timers.filter((t) => t !== due);
-      due.fn();
-    }
-    this.#t = end;
-  }
-}
+/** Where the mock's tests start their {@link ManualClock}: 2024-01-01T00:00:00Z. */
+export const MOCK_START = Date.parse('2024-01-01T00:00:00.000Z');
 
 /** Resolves once `clock` has a timer waiting (a route has reached its wait), checking between I/O turns. */
 export function timerSet(clock: ManualClock): Promise<void> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seedGuideExample, World } from '../../src/netbackup-mock/index.js';
-import { call, login, ManualClock, NB_JSON, startMock } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { call, login, MOCK_START, NB_JSON, startMock } from './helpers.js';
 
 describe('login and tokens', () => {
   it('logs in, then GETs jobs with the raw token; 401 without or with a wrong one', async () => {
@@ -32,7 +33,7 @@ describe('login and tokens', () => {
   });
 
   it('expires tokens after their validity on the injected clock; logout revokes', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const { url } = await startMock({ clock, tokenValidity: 60 });
     const token = await login(url);
     clock.advance(59_999);
@@ -128,7 +129,7 @@ describe('jobs', () => {
   });
 
   it('shows world changes made after start (the simulator path) exactly as REST', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const { url, mock } = await startMock({ clock });
     const token = await login(url);
     const job = mock.world.addJob({ clientName: 'vm1', policyType: 'VMWARE', state: 'ACTIVE' });

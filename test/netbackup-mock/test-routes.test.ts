@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { call, ManualClock, startMock, timerSet } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { call, MOCK_START, startMock, timerSet } from './helpers.js';
 
 describe('test routes (testRoutes: true)', () => {
   it('are off by default', async () => {
@@ -12,7 +13,7 @@ describe('test routes (testRoutes: true)', () => {
   });
 
   it('slow answers when the injected clock has advanced by ms', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const { url, mock } = await startMock({ clock, testRoutes: true });
     const arrived = once(mock.requests, 'request');
     const pending = call(url, 'GET', '/netbackup/test/slow?ms=5000&status=202');
@@ -27,7 +28,7 @@ describe('test routes (testRoutes: true)', () => {
   });
 
   it('slow stops waiting when the client goes away or the server closes', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const { url, mock } = await startMock({ clock, testRoutes: true });
     const ac = new AbortController();
     const pending = call(url, 'GET', '/netbackup/test/slow?ms=60000', { signal: ac.signal });

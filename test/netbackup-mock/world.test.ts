@@ -14,11 +14,12 @@ import {
   type VmServerChange,
 } from '../../src/netbackup-mock/index.js';
 import { notificationProblems } from '../../src/protocol/notification-data.js';
-import { ManualClock } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { MOCK_START } from './helpers.js';
 
 describe('World jobs', () => {
   it('adds a job with defaults, ids from nextJobId, times from the clock', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const world = new World({ clock });
     const job = world.addJob({ clientName: 'client1' });
     expect(job).toMatchObject({ jobId: 1, parentJobId: 0, jobType: 'BACKUP', state: 'QUEUED', status: 0, try: 1, startTime: clock.now(), endTime: undefined });
@@ -39,7 +40,7 @@ describe('World jobs', () => {
   });
 
   it('emits typed change events with the record before and after', () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(MOCK_START);
     const world = new World({ clock });
     const changes: JobChange[] = [];
     world.on('job', (c) => changes.push(c));

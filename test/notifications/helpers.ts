@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../src/clock.js';
 import type { Channel } from '../../src/connection/channel.js';
 import { silentLogger } from '../../src/logger.js';
 import type { NotificationConfig, NotificationEvents } from '../../src/notifications/events.js';
@@ -8,77 +7,8 @@ import { GroupSender } from '../../src/notifications/sender.js';
 import { notificationResponse, type Message } from '../../src/protocol/messages.js';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore, type NewNotification } from '../../src/store/outbox-store.js';
+import type { ManualClock } from '../helpers/manual-clock.js';
 import { tempDir } from '../helpers/tmp.js';
-
-interface Timer {
-  at: number;
-  seq: number;
-  fn: () => void;
-  every?: number;
-}
-
-/** A clock driven by the test: timers fire only in {@link ManualClock.advance}, in time order. */
-export class ManualClock implements Clock {
-  #now: number;
-  #seq = 0;
-  readonly #timers = new Map<TimerHandle, Timer>();
-
-  constructor(start = 1_700_000_000_000) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  monotonic(): number {
-    return this.#now;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = { unref: () => handle };
-    this.#timers.set(handle, { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn });
-    return handle;
-  }
-
-  setInterval(fn: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = { unref: () => handle };
-    this.#timers.set(handle, { at: this.#now + ms, seq: this.#seq++, fn, every: ms });
-    return handle;
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) this.#timers.delete(handle);
-  }
-
-  clearInterval(handle: TimerHandle | undefined): void {
-    if (handle) this.#timers.delete(handle);
-  }
-
-  /** Pending timers. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Move time forward by `ms`, firing every timer due on the way, in order. */
-  advance(ms: number): void {
-    const end = this.#now + ms;
-    for (;;) {
-      let next: [TimerHandle, Timer] | undefined;
-      for (const entry of this.#timers) {
-        if (entry[1].at > end) continue;
-        if (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq)) next = entry;
-      }
-      if (!next) break;
-      const [handle, timer] = next;
-      this.#now = timer.at;
-      if (timer.every !== undefined) timer.at += timer.every;
-      else this.#timers.delete(handle);
-      timer.fn();
-    }
-    this.#now = end;
-  }
-}
 
 let nextConnectionId = 1;
 

@@ -3,7 +3,8 @@ import { silentLogger } from '../../src/logger.js';
 import { RetentionPruner } from '../../src/notifications/retention.js';
 import type { Store } from '../../src/store/database.js';
 import { EndpointStore } from '../../src/store/endpoint-store.js';
-import { ManualClock, job, openTestStore, rows, testConfig } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { job, openTestStore, rows, testConfig } from './helpers.js';
 
 const stores: Store[] = [];
 afterEach(() => {

@@ -4,7 +4,8 @@ import { buildMessage, type NotificationRequest } from '../../src/protocol/messa
 import type { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
 import { Store as StoreClass } from '../../src/store/database.js';
-import { FakeChannel, ManualClock, ack, image, job, makeSender, openTestStore, rows, testConfig } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { FakeChannel, ack, image, job, makeSender, openTestStore, rows, testConfig } from './helpers.js';
 
 const stores: Store[] = [];
 afterEach(() => {

@@ -6,7 +6,8 @@ import { NotificationService } from '../../src/notifications/service.js';
 import { NotificationSource } from '../../src/notifications/source.js';
 import type { NotificationRequest } from '../../src/protocol/messages.js';
 import type { Store } from '../../src/store/database.js';
-import { FakeChannel, ManualClock, ack, job, openTestStore, testConfig } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { FakeChannel, ack, job, openTestStore, testConfig } from './helpers.js';
 
 const stores: Store[] = [];
 afterEach(() => {

@@ -3,7 +3,8 @@ import { NotificationValidationError } from '../../src/errors.js';
 import { MAX_NOTIFICATION_BYTES } from '../../src/notifications/frame.js';
 import { NotificationSource, type RaisedEvent } from '../../src/notifications/source.js';
 import type { Store } from '../../src/store/database.js';
-import { ManualClock, image, job, openTestStore } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { image, job, openTestStore } from './helpers.js';
 
 const stores: Store[] = [];
 afterEach(() => {

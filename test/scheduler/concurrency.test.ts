@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/index.js';
 import { connectResponse } from '../../src/protocol/index.js';
 import type { TickInfo } from '../../src/scheduler/scheduler.js';
-import { ManualClock } from '../connection/manual-clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { ServerSocket } from '../helpers/wss-server.js';
 import { harness } from './harness.js';
 

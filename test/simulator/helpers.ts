@@ -1,7 +1,7 @@
 import { World } from '../../src/netbackup-mock/world.js';
 import type { SimulatorConfig } from '../../src/simulator/simulator.js';
 import { Simulator, type RaisedEvent } from '../../src/simulator/simulator.js';
-import { ManualClock } from '../connection/manual-clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 /** The guide's worked example starts at 1459829674 (job 144's startTime): start the clock just before it. */
 export const GUIDE_EPOCH_MS = 1459829670000;
