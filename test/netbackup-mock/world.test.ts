@@ -9,6 +9,7 @@ import {
   toRestTime,
   toNotificationTime,
   fromRestTime,
+  seedGuideExample,
   type ImageChange,
   type JobChange,
   type VmServerChange,
@@ -132,5 +133,21 @@ describe('views: one record, two time formats', () => {
     expect(attrs).not.toHaveProperty('endTime');
     expect(attrs.jobOwner).toBe('root');
     expect(attrs.state).toBe('QUEUED');
+  });
+});
+
+describe('seedGuideExample', () => {
+  it("holds the guide's jobs 144-146 as its examples E-G show them done, and the image of job 146", () => {
+    const world = new World();
+    seedGuideExample(world, 'masterserver2.domain.com');
+    const common = { jobType: 'BACKUP', state: 'DONE', status: 0, policyName: 'vmware2', policyType: 'VMWARE', scheduleType: 'ST_FULL' };
+    // The guide's example G (parent), F (snapshot) and E (backup), field for field.
+    expect(jobNotificationData(world.getJob(144)!)).toEqual({ ...common, jobId: 144, parentJobId: 144, startTime: 1459829674, clientName: 'masterserver2.domain.com' });
+    expect(jobNotificationData(world.getJob(145)!)).toEqual({ ...common, jobId: 145, parentJobId: 144, startTime: 1459829686, clientName: 'DummyTestVM' });
+    expect(jobNotificationData(world.getJob(146)!)).toEqual({ ...common, jobId: 146, parentJobId: 145, startTime: 1459829698, clientName: 'DummyTestVM' });
+    for (const id of [144, 145, 146]) expect(notificationProblems('JOB', jobNotificationData(world.getJob(id)!))).toEqual([]);
+    expect(imageNotificationData(world.getImage('DummyTestVM_1459811698')!, 'CREATE')).toEqual({
+      clientType: 'VMWARE', clientName: 'DummyTestVM', backupTime: 1459811698, createdTime: 1459829720, operationId: 'CREATE', backupId: 'DummyTestVM_1459811698',
+    });
   });
 });
