@@ -5,7 +5,7 @@ import type { DeliveryStatus } from '../notifications/status.js';
 import type { EndpointRecord } from '../store/endpoint-store.js';
 import type { AttemptFailure, TickInfo } from '../scheduler/scheduler.js';
 import type { EventHub } from './events.js';
-import type { CloseCause, ConnectionDown, ConnectionMonitor, MonitoredConnection } from './monitor.js';
+import type { CloseCause, ConnectionDecodeError, ConnectionDown, ConnectionMonitor, MonitoredConnection } from './monitor.js';
 
 /**
  * Prometheus metrics (`GET /metrics`) on a registry of their own (never prom-client's global one, so several
@@ -66,7 +66,8 @@ export class AdminMetrics {
   readonly #pongs: Counter<'group_id'>;
   readonly #missed: Counter<'group_id'>;
   readonly #rtt: Histogram;
-  readonly #closedFor: Record<CloseCause, Counter<'group_id'>>;
+  readonly #oversize: Counter<'group_id'>;
+  readonly #decoder: Counter<'group_id' | 'action'>;
   readonly #raised: Counter;
   readonly #sent: Counter<'group_id'>;
   readonly #batchesSent: Counter<'group_id'>;
@@ -102,10 +103,12 @@ export class AdminMetrics {
     this.#pongs = counter('nbwss_pongs_received_total', 'WebSocket pongs received, by server group.', ['group_id']);
     this.#missed = counter('nbwss_pongs_missed_total', 'Pings not answered before the next one was due, by server group.', ['group_id']);
     this.#rtt = new Histogram({ name: 'nbwss_ping_rtt_seconds', help: 'Ping round-trip time.', buckets: seconds, registers });
-    this.#closedFor = {
-      oversize: counter('nbwss_frames_oversize_total', 'Connections closed (1009) for an incoming frame over 2 MB, by server group.', ['group_id']),
-      decoder: counter('nbwss_decoder_errors_total', 'Connections closed for an undecodable frame (exception.ignoreDecoder=false), by server group.', ['group_id']),
-    };
+    this.#oversize = counter('nbwss_frames_oversize_total', 'Connections closed (1009) for an incoming frame over 2 MB, by server group.', ['group_id']);
+    this.#decoder = counter(
+      'nbwss_decoder_errors_total',
+      'Undecodable frames on CONNECTED connections, by server group and action: closed (the connection was closed for it, exception.ignoreDecoder=false) or ignored (logged and dropped, exception.ignoreDecoder=true).',
+      ['group_id', 'action'],
+    );
     this.#raised = counter('nbwss_notifications_raised_total', 'Notifications appended to the outbox (by this daemon or nbwss notify).');
     this.#sent = counter('nbwss_notifications_sent_total', 'Notifications sent for the first time, by server group.', ['group_id']);
     this.#batchesSent = counter('nbwss_notification_batches_sent_total', 'NOTIFICATION REQUESTs sent for the first time, by server group.', ['group_id']);
@@ -134,6 +137,7 @@ export class AdminMetrics {
     monitor.on('pong', this.#onPong);
     monitor.on('attemptFailed', this.#onFailed);
     monitor.on('closedFor', this.#onClosedFor);
+    monitor.on('decodeError', this.#onDecodeError);
     monitor.on('tick', this.#onTick);
     delivery?.on('batchSent', this.#onSent);
     delivery?.on('batchAcked', this.#onAcked);
@@ -151,6 +155,7 @@ export class AdminMetrics {
     monitor.off('pong', this.#onPong);
     monitor.off('attemptFailed', this.#onFailed);
     monitor.off('closedFor', this.#onClosedFor);
+    monitor.off('decodeError', this.#onDecodeError);
     monitor.off('tick', this.#onTick);
     delivery?.off('batchSent', this.#onSent);
     delivery?.off('batchAcked', this.#onAcked);
@@ -227,7 +232,10 @@ export class AdminMetrics {
     this.#attempts.inc({ group_id: f.groupId });
     this.#failures.inc({ group_id: f.groupId, reason: f.reason });
   };
-  readonly #onClosedFor = (c: { groupId: string; cause: CloseCause }) => this.#closedFor[c.cause].inc({ group_id: c.groupId });
+  readonly #onClosedFor = (c: { groupId: string; cause: CloseCause }) => {
+    if (c.cause === 'oversize') this.#oversize.inc({ group_id: c.groupId });
+  };
+  readonly #onDecodeError = (e: ConnectionDecodeError) => this.#decoder.inc({ group_id: e.groupId, action: e.ignored ? 'ignored' : 'closed' });
   readonly #onTick = (t: TickInfo) => {
     this.#ticks.inc();
     this.#tickDuration.observe(t.durationMs / 1000);

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { OVERSIZE_REASON, type CloseInfo, type ConnectionStats } from '../connection/types.js';
-import { DecodeError } from '../errors.js';
+import { OVERSIZE_REASON, type CloseInfo, type ConnectionStats, type DecodeErrorInfo } from '../connection/types.js';
 import type { AttemptFailure, TickInfo } from '../scheduler/scheduler.js';
 
 /**
@@ -18,7 +17,9 @@ export interface MonitoredConnection {
   readonly stats: ConnectionStats;
   readonly closed: Promise<CloseInfo>;
   on(event: 'pong', listener: (info: { rttMs: number }) => void): unknown;
+  on(event: 'decodeError', listener: (info: DecodeErrorInfo) => void): unknown;
   off(event: 'pong', listener: (info: { rttMs: number }) => void): unknown;
+  off(event: 'decodeError', listener: (info: DecodeErrorInfo) => void): unknown;
 }
 
 /** What the monitor needs of the scheduler. */
@@ -46,8 +47,20 @@ export interface ConnectionDown {
   stats: ConnectionStats;
 }
 
-/** Why a connection was closed, when it was for one of the reasons metrics count. */
-export type CloseCause = 'oversize' | 'decoder';
+/** Why a connection was closed, when it was for one of the reasons metrics count (decoder errors: `decodeError`). */
+export type CloseCause = 'oversize';
+
+/** A frame a CONNECTED connection could not use, and whether it was ignored or closed the connection. */
+export interface ConnectionDecodeError extends DecodeErrorInfo {
+  groupId: string;
+  hostName: string;
+}
+
+/** The listeners the monitor adds to one live connection (removed when it goes down or the monitor stops). */
+interface ConnectionListeners {
+  pong: (info: { rttMs: number }) => void;
+  decodeError: (info: DecodeErrorInfo) => void;
+}
 
 /** Typed events of {@link ConnectionMonitor}. */
 export interface ConnectionMonitorEvents {
@@ -56,8 +69,10 @@ export interface ConnectionMonitorEvents {
   pong: [info: { groupId: string; hostName: string; rttMs: number }];
   attemptFailed: [failure: AttemptFailure];
   tick: [info: TickInfo];
-  /** A connection (or an attempt) was closed for a frame over 2 MB, or an undecodable frame. */
+  /** A connection (or an attempt) was closed for a frame over 2 MB. */
   closedFor: [info: { groupId: string; hostName: string; cause: CloseCause }];
+  /** A CONNECTED connection got a frame it could not use (exception.ignoreDecoder says whether it closed for it). */
+  decodeError: [info: ConnectionDecodeError];
 }
 
 /** `GET /api/endpoints/{hostName}/monitor`. */
@@ -101,7 +116,7 @@ interface HostRecord {
 export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
   readonly #source: ConnectionEventSource;
   readonly #hosts = new Map<string, HostRecord>();
-  readonly #pongListeners = new Map<MonitoredConnection, (info: { rttMs: number }) => void>();
+  readonly #listeners = new Map<MonitoredConnection, ConnectionListeners>();
 
   constructor(source: ConnectionEventSource) {
     super();
@@ -118,14 +133,13 @@ export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
     for (const conn of this.#source.connections().values()) this.#onConnected(conn);
   }
 
-  /** Stop following the scheduler and the live connections' pongs. */
+  /** Stop following the scheduler and the live connections' pongs and decoder errors. */
   stop(): void {
     this.#source.off('connected', this.#onConnected);
     this.#source.off('disconnected', this.#onDisconnected);
     this.#source.off('attemptFailed', this.#onAttemptFailed);
     this.#source.off('tick', this.#onTick);
-    for (const [conn, listener] of this.#pongListeners) conn.off('pong', listener);
-    this.#pongListeners.clear();
+    for (const conn of [...this.#listeners.keys()]) this.#forget(conn);
   }
 
   /** The live connection of an endpoint, if any. */
@@ -166,26 +180,24 @@ export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
   }
 
   readonly #onConnected = (conn: MonitoredConnection): void => {
-    if (this.#pongListeners.has(conn)) return;
+    if (this.#listeners.has(conn)) return;
     const rec = this.#hosts.get(conn.hostName) ?? { groupId: conn.groupId, live: undefined, last: undefined, lastConnectionId: undefined, connects: 0 };
     rec.groupId = conn.groupId;
     rec.live = conn;
     rec.connects++;
     this.#hosts.set(conn.hostName, rec);
-    const onPong = ({ rttMs }: { rttMs: number }) => this.emit('pong', { groupId: conn.groupId, hostName: conn.hostName, rttMs });
-    conn.on('pong', onPong);
-    this.#pongListeners.set(conn, onPong);
-    // The close cause (a DecodeError) is only on the close promise; it is settled before `disconnected` fires.
-    void conn.closed.then((info) => {
-      if (info.wasConnected && info.cause instanceof DecodeError) this.emit('closedFor', { groupId: conn.groupId, hostName: conn.hostName, cause: 'decoder' });
-    });
+    const listeners: ConnectionListeners = {
+      pong: ({ rttMs }) => this.emit('pong', { groupId: conn.groupId, hostName: conn.hostName, rttMs }),
+      decodeError: (info) => this.emit('decodeError', { groupId: conn.groupId, hostName: conn.hostName, ...info }),
+    };
+    conn.on('pong', listeners.pong);
+    conn.on('decodeError', listeners.decodeError);
+    this.#listeners.set(conn, listeners);
     this.emit('up', conn);
   };
 
   readonly #onDisconnected = (conn: MonitoredConnection, info: { code: number; reason: string }): void => {
-    const listener = this.#pongListeners.get(conn);
-    if (listener) conn.off('pong', listener);
-    this.#pongListeners.delete(conn);
+    this.#forget(conn);
     const stats = conn.stats;
     const rec = this.#hosts.get(conn.hostName);
     if (rec && rec.live === conn) {
@@ -206,4 +218,12 @@ export class ConnectionMonitor extends EventEmitter<ConnectionMonitorEvents> {
   readonly #onTick = (info: TickInfo): void => {
     this.emit('tick', info);
   };
+
+  #forget(conn: MonitoredConnection): void {
+    const listeners = this.#listeners.get(conn);
+    if (!listeners) return;
+    conn.off('pong', listeners.pong);
+    conn.off('decodeError', listeners.decodeError);
+    this.#listeners.delete(conn);
+  }
 }

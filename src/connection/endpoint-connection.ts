@@ -298,9 +298,11 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     const fields = { code: err.code, closeCode: err.closeCode, reason: err.message, preview: preview(data) };
     if (this.#o.ignoreDecoder) {
       this.#log.warn(fields, 'undecodable frame ignored (exception.ignoreDecoder=true)');
+      this.emit('decodeError', { code: err.code, ignored: true });
       return;
     }
     this.#log.warn(fields, 'undecodable frame: closing the connection (exception.ignoreDecoder=false)');
+    this.emit('decodeError', { code: err.code, ignored: false });
     if (this.#status === 'handshaking') {
       this.#failAttempt(new ConnectError('rejected', `${this.hostName} sent an undecodable frame before the CONNECT RESPONSE: ${err.message}`, { cause: err }), err.closeCode, false);
     } else {

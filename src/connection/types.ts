@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { DecodeErrorCode } from '../errors.js';
 import type { KeepaliveStats } from './keepalive.js';
 import type { TrustAnchor } from './tls-pin.js';
 
@@ -66,11 +67,23 @@ export interface CloseOptions {
   terminate?: boolean;
 }
 
-/** Typed events of a connection (STYLE §4). `disconnected` follows `connected`, once. */
+/** A frame the connection could not use (undecodable, or no route takes it) and what the decoder policy did. */
+export interface DecodeErrorInfo {
+  /** The {@link DecodeError} code (`NBWSS_ERR_DECODE_*`). */
+  code: DecodeErrorCode;
+  /** True: logged and dropped (`exception.ignoreDecoder=true`); false: the connection (or the attempt) closes for it. */
+  ignored: boolean;
+}
+
+/**
+ * Typed events of a connection (STYLE §4). `disconnected` follows `connected`, once. `decodeError` comes once per
+ * unusable frame, before the close it causes (if any).
+ */
 export interface ConnectionEvents {
   connected: [];
   disconnected: [info: CloseInfo];
   pong: [info: { rttMs: number }];
+  decodeError: [info: DecodeErrorInfo];
 }
 
 /** What the admin surface shows of a connection. */

@@ -124,7 +124,8 @@ describe('metrics', () => {
     await closed;
     await conn.closed;
     const m3 = await scrape(a);
-    expect(sample(m3, 'nbwss_decoder_errors_total', { group_id: 'G1' })).toBe(1);
+    expect(sample(m3, 'nbwss_decoder_errors_total', { group_id: 'G1', action: 'closed' })).toBe(1);
+    expect(sample(m3, 'nbwss_decoder_errors_total', { group_id: 'G1', action: 'ignored' })).toBeUndefined();
     expect(sample(m3, 'nbwss_disconnects_total', { group_id: 'G1', code: '1007' })).toBe(1);
     // Ping counters keep the closed connection's pings.
     expect(sample(m3, 'nbwss_pings_sent_total', { group_id: 'G1' })).toBeGreaterThanOrEqual(sample(m2, 'nbwss_pings_sent_total', { group_id: 'G1' })!);
@@ -142,5 +143,24 @@ describe('metrics', () => {
     const m4 = await scrape(a);
     expect(sample(m4, 'nbwss_frames_oversize_total', { group_id: 'G1' })).toBeGreaterThanOrEqual(1);
     expect(sample(m4, 'nbwss_disconnects_total', { group_id: 'G1', code: '1009' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('undecodable frames ignored (exception.ignoreDecoder=true) are counted with action="ignored"; the connection stays up', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'exception.ignoreDecoder': true } });
+    const conn = a.daemon.scheduler.connections().get('G1')!;
+    const ep = a.endpoints[0]!;
+    const m1 = await scrape(a);
+    expect(sample(m1, 'nbwss_decoder_errors_total', { group_id: 'G1' })).toBeUndefined();
+    for (const frame of ['this is not JSON', '[1,2]']) {
+      const seen = once(conn, 'decodeError');
+      ep.sendRaw(frame);
+      await seen;
+    }
+    const m2 = await scrape(a);
+    expect(sample(m2, 'nbwss_decoder_errors_total', { group_id: 'G1', action: 'ignored' })).toBe(2);
+    expect(sample(m2, 'nbwss_decoder_errors_total', { group_id: 'G1', action: 'closed' })).toBeUndefined();
+    expect(sample(m2, 'nbwss_connections', { state: 'connected' })).toBe(1);
+    expect(conn.isOpen).toBe(true);
+    expect(sample(m2, 'nbwss_disconnects_total', { group_id: 'G1' })).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateCertificate } from '../../src/certificates.js';
 import { Router } from '../../src/connection/channel.js';
-import { EndpointConnection, MAX_PAYLOAD, OVERSIZE_REASON, type ConnectionSettings, type EndpointTarget } from '../../src/connection/endpoint-connection.js';
+import { EndpointConnection, MAX_PAYLOAD, OVERSIZE_REASON, type ConnectionSettings, type DecodeErrorInfo, type EndpointTarget } from '../../src/connection/endpoint-connection.js';
 import { ConnectError } from '../../src/errors.js';
 import type { Message } from '../../src/protocol/index.js';
 import { freshCertificate } from '../helpers/certs.js';
@@ -232,24 +232,29 @@ describe('EndpointConnection: 2 MB frame cap', () => {
 });
 
 describe('EndpointConnection: decoder policy and routing', () => {
-  const frames: Record<string, { data: string | Buffer; binary?: boolean; code: number }> = {
-    binary: { data: Buffer.from([1, 2, 3]), binary: true, code: 1003 },
-    'not JSON': { data: '{"this is": not json' + 'z'.repeat(300), code: 1007 },
-    'not an object': { data: '[1,2]', code: 1007 },
-    'unknown type': { data: JSON.stringify({ version: '1.0', id: 'A', type: 'HELLO', subType: 'REQUEST', timeStamp: 1, payload: {} }), code: 1007 },
-    'a type with no route': { data: JSON.stringify({ version: '1.0', id: 'A', type: 'COMMAND', subType: 'REQUEST', timeStamp: 1, payload: {} }), code: 1007 },
+  const frames: Record<string, { data: string | Buffer; binary?: boolean; code: number; error: string }> = {
+    binary: { data: Buffer.from([1, 2, 3]), binary: true, code: 1003, error: 'NBWSS_ERR_DECODE_BINARY' },
+    'not JSON': { data: '{"this is": not json' + 'z'.repeat(300), code: 1007, error: 'NBWSS_ERR_DECODE_JSON' },
+    'not an object': { data: '[1,2]', code: 1007, error: 'NBWSS_ERR_DECODE_SHAPE' },
+    'unknown type': { data: JSON.stringify({ version: '1.0', id: 'A', type: 'HELLO', subType: 'REQUEST', timeStamp: 1, payload: {} }), code: 1007, error: 'NBWSS_ERR_DECODE_TYPE' },
+    'a type with no route': { data: JSON.stringify({ version: '1.0', id: 'A', type: 'COMMAND', subType: 'REQUEST', timeStamp: 1, payload: {} }), code: 1007, error: 'NBWSS_ERR_DECODE_TYPE' },
   };
 
   for (const [name, f] of Object.entries(frames)) {
-    it(`ignoreDecoder=false: ${name} closes with ${f.code} and logs the first 200 bytes`, async () => {
+    it(`ignoreDecoder=false: ${name} emits decodeError ${f.error}, closes with ${f.code} and logs the first 200 bytes`, async () => {
       const s = await server({ defaultBehaviour: { onConnected: (sock) => sock.send(f.data, { binary: f.binary ?? false }) } });
       const { logger, lines } = captureLogger();
       const c = connection(target(s), { logger });
+      const events: string[] = [];
+      c.on('decodeError', (info) => events.push(`decodeError ${info.code} ignored=${info.ignored} ${c.status}`));
+      c.on('disconnected', (info) => events.push(`disconnected ${info.code}`));
       const disconnected = once(c, 'disconnected');
       const serverClose = s.waitFor('close');
       await c.connect();
       expect((await disconnected)[0].code).toBe(f.code);
       expect((await serverClose)[1].code).toBe(f.code);
+      // Once, while still CONNECTED, before the close it causes.
+      expect(events).toEqual([`decodeError ${f.error} ignored=false connected`, `disconnected ${f.code}`]);
       const line = lines.find((l) => l.msg.startsWith('undecodable frame: closing'));
       const expected = typeof f.data === 'string' ? f.data.slice(0, 200) : f.data.toString('utf8');
       expect(String(line?.preview).startsWith(expected)).toBe(true);
@@ -273,10 +278,18 @@ describe('EndpointConnection: decoder policy and routing', () => {
     const router = new Router();
     const got = new Promise<Message>((resolve) => router.on('COMMAND', 'REQUEST', (m) => resolve(m)));
     const c = connection(target(s), { logger, router, ignoreDecoder: true });
+    const errors: DecodeErrorInfo[] = [];
+    c.on('decodeError', (info) => errors.push(info));
     await c.connect();
     expect((await got).id).toBe('OK');
     expect(c.isOpen).toBe(true);
     expect(lines.filter((l) => l.msg.startsWith('undecodable frame ignored')).length).toBe(4);
+    expect(errors).toEqual([
+      { code: 'NBWSS_ERR_DECODE_BINARY', ignored: true },
+      { code: 'NBWSS_ERR_DECODE_JSON', ignored: true },
+      { code: 'NBWSS_ERR_DECODE_TYPE', ignored: true },
+      { code: 'NBWSS_ERR_DECODE_TYPE', ignored: true },
+    ]);
   });
 
   it('routes responses with ids it does not know to their handler (the handler decides); send() works once CONNECTED', async () => {
