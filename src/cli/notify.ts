@@ -9,7 +9,8 @@ import { action, cliConfig, withConfigOption, type GlobalOptions } from './conte
 /**
  * `nbwss notify`: raise notifications from another process while the daemon runs. They are appended to the
  * outbox of the same database in one transaction (all or nothing); the daemon's senders pick them up at their
- * next poll (`notification.scheduledRate`).
+ * next poll (`notification.scheduledRate`). With no server group subscribed yet they are stored but never
+ * delivered (a group receives only what is raised after it is added): a warning on stderr says so, exit code 0.
  */
 
 interface NotifyOptions extends GlobalOptions {
@@ -65,8 +66,14 @@ async function notifyAction(dash: string | undefined, opts: NotifyOptions): Prom
   const { object, rows } = prepareNotifications(objectArg, value);
   const store = Store.open(config.db.path);
   try {
-    const [range] = new OutboxStore(store).append([{ rows, raisedAt: Date.now() }]);
+    const outbox = new OutboxStore(store);
+    const [range] = outbox.append([{ rows, raisedAt: Date.now() }]);
     const result = { object, ...range! };
+    if (outbox.groupCount() === 0) {
+      process.stderr.write(
+        'nbwss: warning: no server group exists (no endpoint has been added): the notifications are stored but will not be delivered; a group added later receives only the notifications raised after it\n',
+      );
+    }
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const seqs = result.count === 1 ? `seq ${result.firstSeq}` : `seq ${result.firstSeq}-${result.lastSeq}`;

@@ -140,6 +140,7 @@ export class OutboxStore {
       after: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
       range: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(true),
       group: db.prepare('SELECT * FROM delivery_groups WHERE group_id = ?'),
+      groupCount: db.prepare('SELECT COUNT(*) FROM delivery_groups').pluck(),
       groups: db.prepare(
         `SELECT g.*,
            (SELECT COUNT(*) FROM outbox o WHERE o.seq > g.cursor_seq) AS backlog,
@@ -252,6 +253,11 @@ export class OutboxStore {
   group(groupId: string): DeliveryGroup | undefined {
     const row = this.#stmts.group.get(groupId) as GroupRow | undefined;
     return row ? fromGroupRow(row) : undefined;
+  }
+
+  /** How many server groups are subscribed (have a delivery cursor); cheap, unlike {@link groups}. */
+  groupCount(): number {
+    return this.#stmts.groupCount.get() as number;
   }
 
   /** Every group with its backlog and connected endpoint, by group id. */

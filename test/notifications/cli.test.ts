@@ -47,6 +47,25 @@ describe('nbwss notify', () => {
     expect(rowsIn(db).data).toEqual([job(7), image(1), image(2, 'DELETE'), job(8), job(9)]);
   });
 
+  it('warns on stderr (exit 0, notifications stored) while no server group exists; silent once one does', async () => {
+    const { config, db } = setup();
+    const warning = /^nbwss: warning: no server group exists .*will not be delivered.*raised after it\n$/;
+    const alone = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify(job(1))]);
+    expect(alone).toMatchObject({ code: 0, stdout: 'raised 1 JOB notification: seq 1\n' });
+    expect(alone.stderr).toMatch(warning);
+    const json = await runCli(['notify', '--config', config, '--object', 'JOB', '--json', '--data', JSON.stringify(job(2))]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ object: 'JOB', firstSeq: 2, lastSeq: 2, count: 1 });
+    expect(json.stderr).toMatch(warning);
+    expect(rowsIn(db).rows).toBe(2);
+
+    const store = Store.open(db);
+    stores.push(store);
+    store.db.prepare("INSERT INTO delivery_groups (group_id, cursor_seq, created_at) VALUES ('g1', 2, 0)").run();
+    const subscribed = await runCli(['notify', '--config', config, '--object', 'JOB', '--data', JSON.stringify(job(3))]);
+    expect(subscribed).toEqual({ code: 0, stdout: 'raised 1 JOB notification: seq 3\n', stderr: '' });
+  });
+
   it('rejects bad input with exit 1 and a message naming the field, storing nothing', async () => {
     const { config, db } = setup();
     const { jobId: _drop, ...noJobId } = job(1);
