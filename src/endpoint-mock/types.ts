@@ -206,12 +206,6 @@ export interface MockCloseOptions {
 }
 
 /** The endpoint JSON of spec §8: exactly these five members. */
-export interface EndpointDetails {
-  token: string;
-  priority: number;
-  groupId: string;
-  hostName: string;
-  url: string;
-}
+export type { EndpointDetails } from '../protocol/endpoint-details.js';
 
 export { MockEndpointError, type MockEndpointErrorCode } from '../errors.js';

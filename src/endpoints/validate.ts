@@ -1,4 +1,5 @@
 import { EndpointError, GuideMessages } from '../errors.js';
+import type { EndpointDetails } from '../protocol/endpoint-details.js';
 
 /**
  * The endpoint credential JSON of spec §8, parsed and checked. The guide's rules, each with its own message:
@@ -14,19 +15,7 @@ import { EndpointError, GuideMessages } from '../errors.js';
  * The message stays the guide's string so operators can search for it; `EndpointError.detail` says which rule failed.
  */
 
-/** The five members of an endpoint description. */
-export interface EndpointDetails {
-  /** The security token sent in CONNECT. Secret: never logged, never shown unless asked. */
-  token: string;
-  /** Lower is preferred within the group. */
-  priority: number;
-  /** Server group. */
-  groupId: string;
-  /** FQDN or IP of the endpoint; unique among stored endpoints. */
-  hostName: string;
-  /** Full `wss://` URL of the endpoint. */
-  url: string;
-}
+export type { EndpointDetails } from '../protocol/endpoint-details.js';
 
 /** The details without the token: what may be printed or logged. */
 export type PublicDetails = Omit<EndpointDetails, 'token'>;

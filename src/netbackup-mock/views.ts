@@ -4,7 +4,10 @@
  * The world itself keeps every time as epoch milliseconds (the unit of `Clock.now()`), so neither side can drift
  * from the other: a job seen in a notification is, field for field, the job `GET /admin/jobs/{id}` returns.
  */
-import type { Image, Job, JobState, VmServer } from './world.js';
+import type { ImageNotificationData, ImageOperation, JobNotificationData } from '../protocol/notification-data.js';
+import type { Image, Job, VmServer } from './world.js';
+
+export type { ImageNotificationData, ImageOperation, JobNotificationData } from '../protocol/notification-data.js';
 
 /** A REST time: ISO-8601 UTC with milliseconds, e.g. `2018-01-09T10:03:22.000Z`. */
 export function toRestTime(ms: number): string {
@@ -97,23 +100,6 @@ export function vmServerView(vm: VmServer): { serverName: string; vmType: string
   return { serverName: vm.serverName, vmType: vm.vmType, userId: vm.userId, port: vm.port };
 }
 
-/**
- * JOB notification data for `job` (spec §5: the guide's ten fields, times in epoch seconds). A type alias, not an
- * interface, so it is assignable to `Record<string, unknown>` (what `raise()` takes).
- */
-export type JobNotificationData = {
-  jobId: number;
-  parentJobId: number;
-  jobType: string;
-  state: JobState;
-  status: number;
-  startTime: number;
-  policyName: string;
-  policyType: string;
-  scheduleType: string;
-  clientName: string;
-};
-
 /** The JOB notification for the job as it is now. */
 export function jobNotificationData(job: Job): JobNotificationData {
   return {
@@ -129,19 +115,6 @@ export function jobNotificationData(job: Job): JobNotificationData {
     clientName: job.clientName,
   };
 }
-
-/** IMAGE notification operations (spec §5). */
-export type ImageOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'NO_LOCAL_COPY_AVAILABLE';
-
-/** IMAGE notification data (spec §5: the guide's six fields, times in epoch seconds). */
-export type ImageNotificationData = {
-  backupId: string;
-  operationId: ImageOperation;
-  clientName: string;
-  clientType: string;
-  backupTime: number;
-  createdTime: number;
-};
 
 /** The IMAGE notification for `image` with `operationId`. */
 export function imageNotificationData(image: Image, operationId: ImageOperation): ImageNotificationData {

@@ -8,14 +8,12 @@
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../clock.js';
 import { WorldError } from '../errors.js';
+import { JOB_STATES, type JobState } from '../protocol/notification-data.js';
 import { backupIdFor, restScheduleType } from './views.js';
 
 export { WorldError, type WorldErrorCode } from '../errors.js';
-
-/** Job states the world accepts (those NBWSS notifies, spec §5). */
-export const JOB_STATES = ['QUEUED', 'ACTIVE', 'DONE'] as const;
-/** A job state. */
-export type JobState = (typeof JOB_STATES)[number];
+/** Job states the world accepts: those NBWSS notifies (spec §5). */
+export { JOB_STATES, type JobState } from '../protocol/notification-data.js';
 
 /** More REST attributes a record carries as they are (e.g. `jobOwner`, `restoreBackupIDs`); the named fields win. */
 export type ExtraAttributes = Readonly<Record<string, string | number | boolean | null>>;

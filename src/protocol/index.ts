@@ -1,3 +1,4 @@
 export * from './messages.js';
 export * from './decode.js';
 export * from './notification-data.js';
+export * from './endpoint-details.js';

@@ -3,32 +3,47 @@ import type { NotificationObject } from './messages.js';
 
 /** Job states a JOB notification carries (spec §5). */
 export const JOB_STATES = ['QUEUED', 'ACTIVE', 'DONE'] as const;
+/** A job state. */
+export type JobState = (typeof JOB_STATES)[number];
 /** Image operations an IMAGE notification carries (spec §5). */
 export const IMAGE_OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'NO_LOCAL_COPY_AVAILABLE'] as const;
+/** An IMAGE notification operation. */
+export type ImageOperation = (typeof IMAGE_OPERATIONS)[number];
 
-/** A JOB notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
-export interface JobNotification {
+/**
+ * The guide's ten fields of a JOB notification, exactly (times in epoch seconds). A type alias, not an interface,
+ * so it is assignable to `Record<string, unknown>` (what `raise()` takes).
+ */
+export type JobNotificationData = {
   jobId: number;
   parentJobId: number;
   jobType: string;
-  state: (typeof JOB_STATES)[number];
+  state: JobState;
   status: number;
   startTime: number;
   policyName: string;
   policyType: string;
   scheduleType: string;
   clientName: string;
-  [extra: string]: unknown;
-}
+};
 
-/** An IMAGE notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
-export interface ImageNotification {
+/** The guide's six fields of an IMAGE notification, exactly (times in epoch seconds). */
+export type ImageNotificationData = {
   backupId: string;
-  operationId: (typeof IMAGE_OPERATIONS)[number];
+  operationId: ImageOperation;
   clientName: string;
   clientType: string;
   backupTime: number;
   createdTime: number;
+};
+
+/** A JOB notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
+export interface JobNotification extends JobNotificationData {
+  [extra: string]: unknown;
+}
+
+/** An IMAGE notification, with the fields of the guide's examples. Extra fields are allowed and passed on. */
+export interface ImageNotification extends ImageNotificationData {
   [extra: string]: unknown;
 }
 

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
+import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { RecordingEndpoint, addEndpoint, testDaemonConfig, type ReceivedRequest } from './endpoint.js';
+import { RecordingEndpoint, addEndpoint, type ReceivedRequest } from './endpoint.js';
 import { job, rows } from './helpers.js';
 import { MAIN } from './run-cli.js';
 
@@ -75,7 +76,7 @@ describe('crash safety', () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
     const dir = tempDir();
-    const config = testDaemonConfig(dir);
+    const config = daemonConfig(dir);
     const g1 = await RecordingEndpoint.start('127.0.0.2', { delayMs: 8 });
     const g2 = await RecordingEndpoint.start('127.0.0.3', { delayMs: 8 });
     cleanup.push(() => g1.stop(), () => g2.stop());

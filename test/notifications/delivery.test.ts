@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonHandle } from '../../src/daemon.js';
 import type { NotificationRequest } from '../../src/protocol/messages.js';
+import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCli } from './run-cli.js';
-import { RecordingEndpoint, addEndpoint, type AckMode, startTestDaemon, testDaemonConfig } from './endpoint.js';
+import { RecordingEndpoint, addEndpoint, type AckMode, startTestDaemon } from './endpoint.js';
 import { image, job } from './helpers.js';
 
 /**
@@ -45,7 +46,7 @@ function connected(d: DaemonHandle, groupId: string): Promise<void> {
 
 describe('notification delivery through the daemon', () => {
   it('sends 3 JOB + 2 IMAGE raised together as one request with two payload elements', async () => {
-    const config = testDaemonConfig(tempDir());
+    const config = daemonConfig(tempDir());
     const ep = await endpoint('127.0.0.2');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
     const { daemon: d, notifications } = await daemon(config);
@@ -61,7 +62,7 @@ describe('notification delivery through the daemon', () => {
   });
 
   it('holds notifications back for notification.delay', async () => {
-    const config = testDaemonConfig(tempDir(), { 'notification.delay': 0.5 });
+    const config = daemonConfig(tempDir(), { 'notification.delay': 0.5 });
     const ep = await endpoint('127.0.0.2');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
     const { daemon: d, notifications } = await daemon(config);
@@ -74,7 +75,7 @@ describe('notification delivery through the daemon', () => {
   });
 
   it('stop-and-wait; resend with the same id and identical bytes; wrong-id and non-empty acks ignored', async () => {
-    const config = testDaemonConfig(tempDir());
+    const config = daemonConfig(tempDir());
     const ep = await endpoint('127.0.0.2', 'manual');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
     const { daemon: d, notifications } = await daemon(config);
@@ -98,7 +99,7 @@ describe('notification delivery through the daemon', () => {
   });
 
   it('fails over: the unacknowledged batch reaches the group\'s next endpoint with the same id', async () => {
-    const config = testDaemonConfig(tempDir());
+    const config = daemonConfig(tempDir());
     const primary = await endpoint('127.0.0.2', 'manual');
     const backup = await endpoint('127.0.0.3', 'auto');
     addEndpoint(config, primary.server, 'ep1.test', 'G1', 1);
@@ -117,7 +118,7 @@ describe('notification delivery through the daemon', () => {
   });
 
   it('delivers every notification to every server group, in order', async () => {
-    const config = testDaemonConfig(tempDir(), { 'notification.maxBatchSize': 7 });
+    const config = daemonConfig(tempDir(), { 'notification.maxBatchSize': 7 });
     const g1 = await endpoint('127.0.0.2');
     const g2 = await endpoint('127.0.0.3');
     addEndpoint(config, g1.server, 'ep1.test', 'G1');
@@ -134,7 +135,7 @@ describe('notification delivery through the daemon', () => {
 
   it('delivers what `nbwss notify` appends from another process, and `nbwss status` reads the live state', async () => {
     const dir = tempDir();
-    const config = testDaemonConfig(dir);
+    const config = daemonConfig(dir);
     const ep = await endpoint('127.0.0.2');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
     const { daemon: d } = await daemon(config);

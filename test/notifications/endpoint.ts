@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import type { RawData } from 'ws';
-import { loadConfig, type Config, type ConfigKey } from '../../src/config/index.js';
+import type { Config } from '../../src/config/index.js';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { TokenCipher } from '../../src/endpoints/token-cipher.js';
 import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
@@ -97,25 +96,6 @@ export class RecordingEndpoint extends EventEmitter<{ request: [ReceivedRequest]
   stop(): Promise<void> {
     return this.server.stop();
   }
-}
-
-/** A daemon configuration on a fresh folder with fast notification timings (overridable). */
-export function testDaemonConfig(dir: string, overrides: Partial<Record<ConfigKey, string | number | boolean>> = {}): Readonly<Config> {
-  return loadConfig({
-    env: {},
-    cwd: dir,
-    overrides: {
-      'db.path': join(dir, 'nbwss.db'),
-      'security.keyFile': join(dir, 'nbwss.key'),
-      'admin.listen': '',
-      'log.level': 'warn',
-      'connectionInfo.period': 0.2,
-      'notification.delay': 0,
-      'notification.scheduledRate': 0.4,
-      'notification.sendTimeout': 200,
-      ...overrides,
-    },
-  }).config;
 }
 
 /** Store an endpoint of `server` in the database of `config`, as `nbwss endpoints add` does. */
