@@ -23,7 +23,7 @@ function number(flag: string, text: string | undefined, allowZero: boolean): num
 /** Register `nbwss demo` (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
   withConfigOption(program.command('demo'))
-    .description('The whole NBWSS loop in one process: mock NetBackup + simulator, two mock cloud endpoints, the daemon, a readable account; Ctrl-C stops it')
+    .description('the whole NBWSS loop in one process: mock NetBackup + simulator, two mock cloud endpoints, the daemon, a readable account; Ctrl-C stops it')
     .option('--endpoint-file <file>', 'drive your own endpoint (its JSON: token, priority, groupId, hostName, url) instead of the mock ones')
     .option('--fingerprint <sha256>', 'with --endpoint-file: the SHA-256 fingerprint its certificate must have')
     .option('--accept-certificate', 'with --endpoint-file: pin whatever certificate it presents')

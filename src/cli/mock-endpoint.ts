@@ -40,7 +40,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 export function registerMockEndpoint(program: Command): void {
   const cmd = program
     .command('mock-endpoint')
-    .description('Run a mock cloud endpoint (wss://): validates the token, acknowledges notifications, answers pings, prints every message, sends COMMANDs; with fault switches for drills')
+    .description('run a mock cloud endpoint (wss://): validates the token, acknowledges notifications, answers pings, prints every message, sends COMMANDs; with fault switches for drills')
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:8443')
     .option('--path <path>', 'WebSocket path', '/nbwss')
     .option('--token <token>', 'token the CONNECT REQUEST must carry (default: a generated one, printed)')

@@ -27,7 +27,7 @@ export function registerMockNetBackup(program: Command): void {
   withConfigOption(
     program
       .command('mock-netbackup')
-      .description('Run a mock NetBackup primary server: the REST API COMMANDs are proxied to (login, jobs, images, vmservers), over one simulated world')
+      .description('run a mock NetBackup primary server: the REST API COMMANDs are proxied to (login, jobs, images, vmservers), over one simulated world')
       .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:1556')
       .option('--tls', 'serve HTTPS with a generated self-signed certificate (or --cert/--key)')
       .option('--cert <file>', 'PEM certificate to serve (implies --tls; with --key)')

@@ -88,7 +88,7 @@ async function notifyAction(dash: string | undefined, opts: NotifyOptions): Prom
 /** Register `nbwss notify`. */
 export function registerNotifyCommand(program: Command): void {
   withConfigOption(program.command('notify'))
-    .description('Raise JOB or IMAGE notifications (appended to the database; the daemon delivers them to every server group)')
+    .description('raise JOB or IMAGE notifications (appended to the database; the daemon delivers them to every server group)')
     .argument('[-]', 'read the JSON from stdin')
     .requiredOption('--object <type>', 'JOB or IMAGE')
     .option('--data <json>', 'one notification (a JSON object) or an array of them')

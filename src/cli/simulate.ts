@@ -45,7 +45,7 @@ function wholeNumber(flag: string, text: string, min: number): number {
 /** Register `nbwss simulate`. */
 export function registerSimulateCommand(program: Command): void {
   withConfigOption(program.command('simulate'))
-    .description('Burst mode of the event simulator: run N scenarios at a rate and append their notifications to the database (a running daemon delivers them)')
+    .description('burst mode of the event simulator: run N scenarios at a rate and append their notifications to the database (a running daemon delivers them)')
     .requiredOption('--jobs <n>', 'scenarios to run')
     .option('--rate <perMinute>', 'scenarios started per minute (default: simulator.jobsPerMinute)')
     .option('--scenarios <list>', 'comma-separated: vmware, standard, restore, failed, expire, air (default: simulator.scenarios)')

@@ -39,7 +39,7 @@ export function formatStatus(status: DeliveryStatus): string {
 /** Register `nbwss status`. */
 export function registerStatusCommand(program: Command): void {
   withConfigOption(program.command('status'))
-    .description('Notification delivery per server group: connected endpoint, cursor, backlog, oldest pending, in-flight batch')
+    .description('notification delivery per server group: connected endpoint, cursor, backlog, oldest pending, in-flight batch')
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
