@@ -127,7 +127,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     const stale = endpoints.resetConnectionStates('daemon restarted', clock.now());
     if (stale > 0) log.info({ endpoints: stale }, 'connection states left CONNECTED by a previous daemon reset to DISCONNECTED');
     // Never create a fresh key while stored tokens depend on a missing one: they could not be decrypted again.
-    const cipher = TokenCipher.forStore(config.security.keyFile, endpoints.list().length);
+    const cipher = TokenCipher.forStore(config.security.keyFile, endpoints.count());
     const router = options.router ?? new Router();
     // ctx.config is the holder's live view: a reload (reconfigure) reaches every service that reads it.
     const holder = new ConfigHolder(config);

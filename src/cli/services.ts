@@ -51,7 +51,7 @@ export function openServices(config: Readonly<Config>, options: OpenServicesOpti
   const store = Store.open(config.db.path);
   try {
     const endpointStore = new EndpointStore(store);
-    const cipher = TokenCipher.forStore(config.security.keyFile, endpointStore.list().length);
+    const cipher = TokenCipher.forStore(config.security.keyFile, endpointStore.count());
     const endpoints = new EndpointService({
       endpoints: endpointStore,
       cipher,

@@ -83,6 +83,7 @@ export class EndpointStore {
     this.#stmts = {
       get: db.prepare('SELECT * FROM endpoints WHERE host_name = ?'),
       list: db.prepare(`SELECT * FROM endpoints ${ORDER}`),
+      count: db.prepare('SELECT COUNT(*) AS n FROM endpoints'),
       listActivated: db.prepare(`SELECT * FROM endpoints WHERE state = 'ACTIVATED' ${ORDER}`),
       insert: db.prepare(
         `INSERT INTO endpoints (host_name, url, group_id, priority, state, token_enc, cert_pem, cert_fingerprint, ca_pem, created_at, updated_at)
@@ -130,6 +131,11 @@ export class EndpointStore {
   /** All endpoints, by group, priority, host name. */
   list(): EndpointRecord[] {
     return (this.#stmts.list.all() as Row[]).map(fromRow);
+  }
+
+  /** How many endpoints are stored (each holds a token encrypted with the key file). */
+  count(): number {
+    return (this.#stmts.count.get() as { n: number }).n;
   }
 
   /** The ACTIVATED endpoints, by group, priority, host name (what the scheduler reads each tick). */
