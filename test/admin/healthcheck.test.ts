@@ -1,23 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { MAIN, runCli, type CliResult } from '../helpers/cli.js';
 import { startAdminDaemon } from './helpers.js';
 
-// Spawns the built CLI: `npm test` builds first (pretest); when running this file alone, `npm run build` first.
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
 /** `nbwss healthcheck …` with a properties file; resolves with the exit code and output. */
-function healthcheck(dir: string, properties: string[], args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+function healthcheck(dir: string, properties: string[], args: string[] = []): Promise<CliResult> {
   const file = join(dir, `check-${Math.random().toString(36).slice(2)}.properties`);
   writeFileSync(file, properties.join('\n') + '\n');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, 'healthcheck', '--config', file, ...args], { env, cwd: dir }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runCli(['healthcheck', '--config', file, ...args], { cwd: dir });
 }
 
 describe('nbwss healthcheck (the docker HEALTHCHECK)', () => {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, runCli, TTY_AVAILABLE } from '../helpers/cli.js';
 import { freshCertificate, testCertificate } from '../helpers/certs.js';
 import { startHttpsServer, startTlsServer } from '../helpers/tls-server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -13,35 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
  * can answer the child.
  */
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const TOKEN = 'cli-token-1b7e44-SECRET';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** util-linux `script` runs a command on a pseudo-terminal: the way to test the interactive prompt. */
-const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
-
-function run(args: string[], options: { input?: string; cwd?: string; tty?: boolean } = {}): Promise<Result> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
-  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const [cmd, argv] = options.tty
-    ? [SCRIPT!, ['-qec', [process.execPath, MAIN, ...args].map(quote).join(' '), '/dev/null']]
-    : [process.execPath, [MAIN, ...args]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 /** A temp folder with a properties file (db and key inside it, debug logs on stderr) and an endpoint file writer. */
 function workspace() {
@@ -53,22 +24,20 @@ function workspace() {
     writeFileSync(file, JSON.stringify(details));
     return file;
   };
-  const cli = (...args: string[]) => run([...args, '--config', config], { cwd: dir });
+  const cli = (...args: string[]) => runCli([...args, '--config', config], { cwd: dir });
   return { dir, config, endpointFile, cli };
 }
 
 const details = (url: string, patch: Record<string, unknown> = {}) => ({ token: TOKEN, priority: 1, groupId: 'G1', hostName: 'ep1.test', url, ...patch });
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
-});
+beforeAll(assertBuilt);
 
 describe('nbwss CLI: help and usage', () => {
   it('--help and endpoints --help exit 0 and describe the commands', async () => {
-    const top = await run(['--help']);
+    const top = await runCli(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/endpoints\s+manage the cloud wss:\/\/ endpoints/);
-    const group = await run(['endpoints', '--help']);
+    const group = await runCli(['endpoints', '--help']);
     expect(group.code).toBe(0);
     for (const cmd of ['validate', 'add', 'list', 'show', 'activate', 'deactivate', 'delete', 'update-token']) expect(group.stdout).toContain(cmd);
     expect(group.stdout).toContain('Examples:');
@@ -133,7 +102,7 @@ describe('nbwss endpoints against a real local TLS server', () => {
     expect((await cli('endpoints', 'deactivate', 'ep1.test')).code).toBe(0);
     expect(JSON.parse((await cli('endpoints', 'list', '--json')).stdout)[0].state).toBe('DEACTIVATED');
 
-    const rotated = await run(['endpoints', 'update-token', 'ep1.test', '--token-stdin', '--config', join(dir, 'nbwss.properties')], { input: 'rotated-NEW-token\n', cwd: dir });
+    const rotated = await runCli(['endpoints', 'update-token', 'ep1.test', '--token-stdin', '--config', join(dir, 'nbwss.properties')], { input: 'rotated-NEW-token\n', cwd: dir });
     expect(rotated.code).toBe(0);
     const after = JSON.parse((await cli('endpoints', 'show', 'ep1.test', '--json', '--show-token')).stdout);
     expect(after.token).toBe('rotated-NEW-token');
@@ -149,11 +118,11 @@ describe('nbwss endpoints against a real local TLS server', () => {
     for (const r of [validated, added, listed, shown, rotated]) expect(r.stderr).not.toContain(TOKEN);
   });
 
-  it.skipIf(!SCRIPT)('on a terminal without a trust flag, add shows the certificate and asks [y/N]', async () => {
+  it.skipIf(!TTY_AVAILABLE)('on a terminal without a trust flag, add shows the certificate and asks [y/N]', async () => {
     const { endpointFile, config, dir } = workspace();
     const cert = await testCertificate('127.0.0.1');
     const server = await startTlsServer(cert);
-    const tty = (file: string, answer: string) => run(['endpoints', 'add', '--file', file, '--config', config], { cwd: dir, tty: true, input: answer });
+    const tty = (file: string, answer: string) => runCli(['endpoints', 'add', '--file', file, '--config', config], { cwd: dir, tty: true, input: answer });
     const no = await tty(endpointFile(details(server.wssUrl(), { hostName: 'ep-no.test' }), 'no.json'), 'n\n');
     expect(no.stdout).toContain(cert.fingerprint256);
     expect(no.stdout).toMatch(/Trust this certificate and add ep-no\.test\? \[y\/N\]/);
@@ -162,7 +131,7 @@ describe('nbwss endpoints against a real local TLS server', () => {
     const yes = await tty(endpointFile(details(server.wssUrl(), { hostName: 'ep-yes.test' }), 'yes.json'), 'y\n');
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain('Added ep-yes.test');
-    const listed = JSON.parse((await run(['endpoints', 'list', '--json', '--config', config], { cwd: dir })).stdout);
+    const listed = JSON.parse((await runCli(['endpoints', 'list', '--json', '--config', config], { cwd: dir })).stdout);
     expect(listed.map((e: { hostName: string }) => e.hostName)).toEqual(['ep-yes.test']);
   });
 
@@ -226,7 +195,7 @@ describe('nbwss endpoints against a real local TLS server', () => {
     const { dir } = workspace();
     const config = join(dir, 'broken.properties');
     writeFileSync(config, '# x\nkeepAlive.scheduledRate=abc\n');
-    const r = await run(['endpoints', 'list', '--config', config], { cwd: dir });
+    const r = await runCli(['endpoints', 'list', '--config', config], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`invalid value for keepAlive.scheduledRate: "abc"`);
     expect(r.stderr).toContain(`${config}:2`);

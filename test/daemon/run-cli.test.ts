@@ -1,44 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenCipher } from '../../src/endpoints/token-cipher.js';
 import { Store } from '../../src/store/database.js';
 import { EndpointStore } from '../../src/store/endpoint-store.js';
+import { killAll, MAIN, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startWssServer, type TestWssServer } from '../helpers/wss-server.js';
 
-// Spawns the built CLI: `npm test` builds first (pretest); when running this file alone, `npm run build` first.
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-const children: ChildProcess[] = [];
 const servers: TestWssServer[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll();
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
-
-function nbwss(args: string[], cwd: string): Running {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
 
 describe('nbwss run', () => {
   it('connects, logs one line per connection change, and on SIGTERM closes with 1001 and exits 0 within 5 s', async () => {
@@ -56,22 +30,23 @@ describe('nbwss run', () => {
     writeFileSync(file, [`db.path=${db}`, `security.keyFile=${key}`, 'connectionInfo.period=0.5', 'admin.listen=', 'log.level=info', ''].join('\n'));
 
     const connected = s.waitFor('connected', () => true, 20_000);
-    const run = nbwss(['run', '--config', file], dir);
+    const run = spawnNbwss(['run', '--config', file], { cwd: dir });
+    const exitedAt = run.exit.then(() => Date.now());
     await connected;
 
     // a second daemon on the same database refuses with a clear message (exit 1)
-    const second = nbwss(['run', '--config', file], dir);
+    const second = spawnNbwss(['run', '--config', file], { cwd: dir });
     expect((await second.exit).code).toBe(1);
     expect(second.stderr()).toMatch(/^nbwss: another nbwss daemon is already running on database .*nbwss\.db \(pid \d+/);
 
     const closed = s.waitFor('close', () => true, 10_000);
     const sentAt = Date.now();
-    run.child.kill('SIGTERM');
+    run.signal('SIGTERM');
     const [, info] = await closed;
     const exit = await run.exit;
     expect(info.code).toBe(1001);
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(exit.at - sentAt).toBeLessThan(5000);
+    expect((await exitedAt) - sentAt).toBeLessThan(5000);
 
     const lines = run
       .stdout()

@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
+import { assertBuilt, killAll, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { killAll, MAIN, spawnNbwss } from './spawn.js';
 
 /**
  * `nbwss demo` (what `npm start` runs), as a user starts it: the built CLI as a child process. Its temp folder
@@ -16,16 +16,14 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-});
+beforeAll(assertBuilt);
 
 describe('nbwss demo', () => {
   it('reaches "notifications acknowledged" and a failover within 20 s, and exits 0 on SIGINT leaving no files', async () => {
     const tmp = tempDir();
     const cwd = tempDir();
     const started = Date.now();
-    const demo = spawnNbwss(['demo'], cwd, { TMPDIR: tmp });
+    const demo = spawnNbwss(['demo'], { cwd, env: { TMPDIR: tmp } });
     const folder = (await demo.line(/temp folder /)).match(/temp folder (\S+)/)![1]!;
     expect(folder.startsWith(tmp)).toBe(true);
     expect(existsSync(folder)).toBe(true);
@@ -40,7 +38,7 @@ describe('nbwss demo', () => {
     expect(out).toMatch(/simulator +scenario #1 vmware \(jobs 1, 2, 3\)/);
     expect(out).not.toMatch(/! error/); // no conformance problem seen by the mock endpoints
 
-    demo.child.kill('SIGINT');
+    demo.signal('SIGINT');
     const exit = await demo.exit;
     expect(exit, demo.stderr()).toEqual({ code: 0, signal: null });
     expect(demo.stdout()).toMatch(/Stopped: sockets closed, .* removed\./);
@@ -56,11 +54,11 @@ describe('nbwss demo', () => {
     const file = join(dir, 'my-endpoint.json');
     endpoint.writeEndpointFile(file, { group: 'MINE', priority: 1 });
 
-    const refused = spawnNbwss(['demo', '--endpoint-file', file], dir, { TMPDIR: dir });
+    const refused = spawnNbwss(['demo', '--endpoint-file', file], { cwd: dir, env: { TMPDIR: dir } });
     expect((await refused.exit).code).toBe(2);
     expect(refused.stderr()).toContain(`re-run with --fingerprint ${endpoint.fingerprint256}`);
 
-    const demo = spawnNbwss(['demo', '--endpoint-file', file, '--fingerprint', endpoint.fingerprint256], dir, { TMPDIR: dir });
+    const demo = spawnNbwss(['demo', '--endpoint-file', file, '--fingerprint', endpoint.fingerprint256], { cwd: dir, env: { TMPDIR: dir } });
     await demo.line(/daemon +group MINE CONNECTED to 127\.0\.0\.4/);
     await endpoint.waitFor('notification', () => true, 15_000);
     await demo.line(/daemon +notifications acknowledged by group MINE \(127\.0\.0\.4\)/);
@@ -68,7 +66,7 @@ describe('nbwss demo', () => {
     expect(res.responseCode).toBe(401); // no login yet: the mock NetBackup wants a token
     await demo.line(/daemon +← COMMAND from 127\.0\.0\.4: GET \/netbackup\/admin\/jobs → 401/);
     expect(endpoint.stats().problems).toBe(0);
-    demo.child.kill('SIGINT');
+    demo.signal('SIGINT');
     expect((await demo.exit).code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['my-endpoint.json']);
   }, 40_000);

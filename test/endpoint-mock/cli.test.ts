@@ -1,52 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { commandResponse, connectRequest, newMessageId, type Message } from '../../src/protocol/index.js';
+import { assertBuilt, killAll, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { guidePayload } from './helpers.js';
 
-// Spawns the built CLI: `npm test` builds first (pretest); run `npm run build` before running this file alone.
-const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
+afterEach(killAll);
 
-/** The CLI as a child process, with its stdout as lines that a test can await. */
-function run(args: string[]) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [MAIN, 'mock-endpoint', ...args], { stdio: 'pipe' });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  const lines: string[] = [];
-  let partial = '';
-  let stderr = '';
-  const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
-  child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-  child.stdout.on('data', (d: Buffer) => {
-    const parts = (partial + String(d)).split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      for (const w of waiters.splice(0)) (w.re.test(line) ? w.resolve(line) : waiters.push(w));
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    exited,
-    stderr: () => stderr,
-    /** The first line (already printed or to come) matching `re`. */
-    line(re: RegExp): Promise<string> {
-      const found = lines.find((l) => re.test(l));
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        waiters.push({ re, resolve });
-        void exited.then((code) => reject(new Error(`exited ${code} before a line matching ${re}: ${stderr}\n${lines.join('\n')}`)));
-      });
-    },
-  };
-}
+/** `nbwss mock-endpoint …args`, its stdout lines awaitable. */
+const run = (args: string[]) => spawnNbwss(['mock-endpoint', ...args]);
 
 /** A NetBackup-like client trusting whatever certificate is presented (the test checks its fingerprint). */
 async function dial(url: string): Promise<{ ws: WebSocket; fingerprint: string; next: (f: (m: Message) => boolean) => Promise<Message> }> {
@@ -69,9 +34,7 @@ async function dial(url: string): Promise<{ ws: WebSocket; fingerprint: string; 
 }
 
 describe('nbwss mock-endpoint (built CLI)', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-  });
+  beforeAll(assertBuilt);
 
   it('prints URL and fingerprint, writes the endpoint file and the add command, prints messages, exits 0 on SIGINT', async () => {
     const file = join(tempDir(), 'ep1.json');
@@ -80,7 +43,7 @@ describe('nbwss mock-endpoint (built CLI)', () => {
     const fingerprint = (await cli.line(/^fingerprint: /)).slice('fingerprint: '.length);
     expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/nbwss$/);
     expect(await cli.line(/^add it with: /)).toBe(`add it with: nbwss endpoints add --file ${file} --fingerprint ${fingerprint}`);
-    expect(cli.lines.some((l) => l.startsWith('token:'))).toBe(false); // given, so not printed
+    expect(cli.lines().some((l) => l.startsWith('token:'))).toBe(false); // given, so not printed
     const details = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(details).toEqual({ token: 'T0K3N', priority: 2, groupId: 'GROUPID1', hostName: '127.0.0.1', url });
 
@@ -102,10 +65,10 @@ describe('nbwss mock-endpoint (built CLI)', () => {
     expect(await cli.line(/NOTIFICATION REQUEST/)).toMatch(/1 JOB, 1 IMAGE → ack$/);
     expect(await cli.line(/JOB 146/)).toBe('  JOB 146 DONE status 0 (parent 145) BACKUP vmware2 DummyTestVM');
     expect(await cli.line(/IMAGE UPDATE/)).toBe('  IMAGE UPDATE DummyTestVM_1459811698');
-    expect(cli.lines.join('\n')).not.toContain('T0K3N');
+    expect(cli.lines().join('\n')).not.toContain('T0K3N');
 
-    cli.child.kill('SIGINT');
-    expect(await cli.exited).toBe(0);
+    cli.signal('SIGINT');
+    expect((await cli.exit).code).toBe(0);
   });
 
   it('--json prints JSON lines, generates and prints a token when none is given, and applies fault flags', async () => {
@@ -118,13 +81,13 @@ describe('nbwss mock-endpoint (built CLI)', () => {
     expect((await nbu.next((m) => m.id === connect.id)).payload).toEqual({ valid: false });
     const rejected = JSON.parse(await cli.line(/"event":"rejected"/)) as { message: { payload: { token: string } } };
     expect(rejected.message.payload.token).toMatch(/^\*\*\*/);
-    cli.child.kill('SIGTERM');
-    expect(await cli.exited).toBe(0);
+    cli.signal('SIGTERM');
+    expect((await cli.exit).code).toBe(0);
   });
 
   it('exits 2 on a usage error', async () => {
     const cli = run(['--listen', '127.0.0.1:0', '--write-endpoint-file', 'x.json']);
-    expect(await cli.exited).toBe(2);
+    expect((await cli.exit).code).toBe(2);
     expect(cli.stderr()).toMatch(/--group/);
   });
 });

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Agent } from 'undici';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { startMockFromBaseUrl } from '../../src/netbackup-mock/index.js';
 import { testCertificate } from '../helpers/certs.js';
+import { killAll, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { call, login, startMock } from './helpers.js';
 
@@ -46,37 +45,17 @@ describe('HTTPS', () => {
 });
 
 describe('nbwss mock-netbackup', () => {
+  afterEach(killAll);
+
   it('--tls prints its URL and fingerprint, writes the certificate, logs requests, exits 0 on SIGINT', async () => {
     const dir = tempDir();
     const certFile = join(dir, 'mock.pem');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'mock-netbackup', '--listen', '127.0.0.1:0', '--tls', '--cert-out', certFile, '--test-routes', '--user', 'ops:pw'],
-      { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, NBWSS_CONFIG: '', NBWSS_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+    const cli = spawnNbwss(['mock-netbackup', '--listen', '127.0.0.1:0', '--tls', '--cert-out', certFile, '--test-routes', '--user', 'ops:pw'], {
+      env: { NBWSS_CONFIG: '', NBWSS_LOG_LEVEL: 'info' },
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const lines: string[] = [];
-    const rl = createInterface({ input: child.stdout });
-    const lineMatching = (re: RegExp) =>
-      new Promise<string>((resolve, reject) => {
-        const found = lines.find((l) => re.test(l));
-        if (found) return resolve(found);
-        const onLine = (l: string) => {
-          if (!re.test(l)) return;
-          rl.off('line', onLine);
-          resolve(l);
-        };
-        rl.on('line', onLine);
-        child.once('exit', () => reject(new Error(`exited before ${re}: ${stderr}\n${lines.join('\n')}`)));
-      });
-    rl.on('line', (l) => lines.push(l));
-    const listening = await lineMatching(/listening on https:\/\/127\.0\.0\.1:\d+\/netbackup/);
+    const listening = await cli.line(/listening on https:\/\/127\.0\.0\.1:\d+\/netbackup/);
     const url = /(https:\/\/[^/]+)/.exec(listening)![1]!;
-    const fingerprint = (await lineMatching(/fingerprint/)).split(': ')[1];
+    const fingerprint = (await cli.line(/fingerprint/)).split(': ')[1];
     const pem = readFileSync(certFile, 'utf8');
     const { fingerprint256 } = await import('../../src/certificates.js');
     expect(fingerprint256(pem)).toBe(fingerprint);
@@ -86,11 +65,10 @@ describe('nbwss mock-netbackup', () => {
     expect(res.status).toBe(201);
     // the seeded world: the guide's example
     expect((await call(url, 'GET', '/netbackup/admin/jobs/146', { token: res.json.token, dispatcher })).json.data.attributes.parentJobId).toBe(145);
-    const logLine = await lineMatching(/cli-test-1/);
+    const logLine = await cli.line(/cli-test-1/);
     expect(JSON.parse(logLine)).toMatchObject({ msg: 'request', method: 'POST', url: '/netbackup/login', status: 201 });
     expect(logLine).not.toContain('"pw"');
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    cli.signal('SIGINT');
+    expect((await cli.exit).code).toBe(0);
   });
 });

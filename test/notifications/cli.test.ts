@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
+import { assertBuilt, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { image, job } from './helpers.js';
-import { MAIN, runCli } from './run-cli.js';
 
 /** A properties file pointing at a fresh database. */
 function setup(): { config: string; db: string; dir: string } {
@@ -28,9 +28,7 @@ function rowsIn(db: string): { rows: number; data: unknown[] } {
   return { rows: outbox.stats().rows, data: outbox.readAfter(0, 1000).map((r) => JSON.parse(r[2])) };
 }
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-});
+beforeAll(assertBuilt);
 
 describe('nbwss notify', () => {
   it('appends one object (--data), an array (--file) and stdin (-), printing the seq range', async () => {
@@ -41,7 +39,7 @@ describe('nbwss notify', () => {
     writeFileSync(file, JSON.stringify([image(1), image(2, 'DELETE')]));
     const many = await runCli(['notify', '--config', config, '--object', 'image', '--file', file]);
     expect(many).toMatchObject({ code: 0, stdout: 'raised 2 IMAGE notifications: seq 2-3\n' });
-    const piped = await runCli(['notify', '--config', config, '--object', 'JOB', '--json', '-'], JSON.stringify([job(8), job(9)]));
+    const piped = await runCli(['notify', '--config', config, '--object', 'JOB', '--json', '-'], { input: JSON.stringify([job(8), job(9)]) });
     expect(piped.code).toBe(0);
     expect(JSON.parse(piped.stdout)).toEqual({ object: 'JOB', firstSeq: 4, lastSeq: 5, count: 2 });
     expect(rowsIn(db).data).toEqual([job(7), image(1), image(2, 'DELETE'), job(8), job(9)]);

@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
+import { killAll, MAIN, spawnNbwss, type Spawned } from '../helpers/cli.js';
 import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RecordingEndpoint, addEndpoint, type ReceivedRequest } from './endpoint.js';
 import { job, rows } from './helpers.js';
-import { MAIN } from './run-cli.js';
 
 /**
  * Crash safety (issue 4): the built daemon (`node dist/cli/main.js run`) is killed with SIGKILL at random points
@@ -20,10 +19,9 @@ import { MAIN } from './run-cli.js';
 const TOTAL = 2000;
 const KILLS = 12;
 
-const children: ChildProcess[] = [];
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAll();
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
@@ -39,14 +37,8 @@ function prng(seed: number): () => number {
   };
 }
 
-function startDaemonProcess(configFile: string, cwd: string): { child: ChildProcess; exited: Promise<void>; stderr: () => string } {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
-  const child = spawn(process.execPath, [MAIN, 'run', '--config', configFile], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, exited, stderr: () => err };
+function startDaemonProcess(configFile: string, cwd: string): Spawned {
+  return spawnNbwss(['run', '--config', configFile], { cwd });
 }
 
 /** Check one group's stream: whole-batch resends only, otherwise each new batch continues exactly where the last ended. */
@@ -129,12 +121,12 @@ describe('crash safety', () => {
             setTimeout(resolve, Math.floor(when * 15));
           };
           g1.on('request', onRequest);
-          void d.exited.then(() => reject(new Error(`daemon exited by itself: ${d.stderr()}`)));
+          void d.exit.then(() => reject(new Error(`daemon exited by itself: ${d.stderr()}`)));
         });
         kills.push(`after ${target} requests`);
       }
-      d.child.kill('SIGKILL');
-      await d.exited;
+      d.signal('SIGKILL');
+      await d.exit;
       append(TOTAL / 2 / KILLS + 1);
     }
     append(TOTAL);
@@ -142,8 +134,8 @@ describe('crash safety', () => {
     const last = startDaemonProcess(configFile, dir);
     const all = Array.from({ length: TOTAL }, (_, i) => i + 1);
     await Promise.all([g1.receivedAll(all, 60_000), g2.receivedAll(all, 60_000)]);
-    last.child.kill('SIGTERM');
-    await last.exited;
+    last.signal('SIGTERM');
+    await last.exit;
 
     const context = `seed ${seed} (CRASH_SEED=${seed} replays it); kills: ${kills.join(', ')}`;
     expect(kills.length, context).toBeGreaterThanOrEqual(10);

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonHandle } from '../../src/daemon.js';
 import type { NotificationRequest } from '../../src/protocol/messages.js';
+import { runCli } from '../helpers/cli.js';
 import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { runCli } from './run-cli.js';
 import { RecordingEndpoint, addEndpoint, type AckMode, startTestDaemon } from './endpoint.js';
 import { image, job } from './helpers.js';
 

@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MAIN } from '../demo/spawn.js';
+import { MAIN, runCli } from '../helpers/cli.js';
 
 /**
  * No docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked for drift against the
@@ -15,9 +14,9 @@ const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url)
 const dockerfile = readFileSync(root('docker/Dockerfile'), 'utf8');
 const compose = readFileSync(root('docker/compose.yaml'), 'utf8');
 
-function help(...args: string[]): string {
-  const r = spawnSync(process.execPath, [MAIN, ...args, '--help'], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
+async function help(...args: string[]): Promise<string> {
+  const r = await runCli([...args, '--help']);
+  expect(r.code, r.stderr).toBe(0);
   return r.stdout;
 }
 
@@ -28,12 +27,12 @@ describe('docker/Dockerfile', () => {
     for (const s of sources) expect(existsSync(root(s)), s).toBe(true);
   });
 
-  it('runs npm scripts that exist and starts what the build produces', () => {
+  it('runs npm scripts that exist and starts what the build produces', async () => {
     const scripts = (JSON.parse(readFileSync(root('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     for (const m of dockerfile.matchAll(/npm run (\w+)/g)) expect(scripts[m[1]!], m[1]).toBeDefined();
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/nbwss\/dist\/cli\/main\.js"\]$/m);
     expect(existsSync(MAIN)).toBe(true);
-    expect(help()).toMatch(/\brun\b[\s\S]*\bhealthcheck\b/);
+    expect(await help()).toMatch(/\brun\b[\s\S]*\bhealthcheck\b/);
   });
 });
 
@@ -52,19 +51,19 @@ describe('docker/compose.yaml', () => {
   it.each([
     ['endpoint', 'mock-endpoint'],
     ['netbackup', 'simulate'],
-  ])('%s: every flag of `nbwss %s` it passes exists', (name, command) => {
+  ])('%s: every flag of `nbwss %s` it passes exists', async (name, command) => {
     const block = service(name);
     expect(block).toContain(`- ${command}\n`);
-    const text = help(command);
+    const text = await help(command);
     for (const m of block.matchAll(/^\s+- (--[\w-]+)=/gm)) expect(text, m[1]).toContain(m[1]);
   });
 
-  it('add-endpoint: validate --json gives the fingerprint that add --fingerprint pins', () => {
+  it('add-endpoint: validate --json gives the fingerprint that add --fingerprint pins', async () => {
     const script = service('add-endpoint');
     expect(script).toMatch(/nbwss endpoints validate --file \S+ --json/);
     expect(script).toMatch(/JSON\.parse\(s\)\.certificate\.fingerprint256/);
     expect(script).toMatch(/nbwss endpoints add --file \S+ --fingerprint "\$\$fp"/);
-    expect(help('endpoints', 'validate')).toContain('--json');
-    expect(help('endpoints', 'add')).toContain('--fingerprint');
+    expect(await help('endpoints', 'validate')).toContain('--json');
+    expect(await help('endpoints', 'add')).toContain('--fingerprint');
   });
 });

@@ -1,12 +1,12 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
+import { assertBuilt, killAll, spawnNbwss } from '../helpers/cli.js';
 import { daemonConfig, storeEndpoints } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
-import { killAll, MAIN, spawnNbwss } from '../demo/spawn.js';
 
 /**
  * SIGHUP to the built `nbwss run` (what `systemctl reload nbwss` sends): the properties file is read again, live
@@ -19,9 +19,7 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first');
-});
+beforeAll(assertBuilt);
 
 function properties(dir: string, extra: string[]): string {
   return [`db.path=${join(dir, 'nbwss.db')}`, `security.keyFile=${join(dir, 'nbwss.key')}`, 'admin.listen=', 'connectionInfo.period=0.2', 'notification.scheduledRate=0.2', ...extra, ''].join('\n');
@@ -37,7 +35,7 @@ describe('nbwss run + SIGHUP', () => {
     storeEndpoints(daemonConfig(dir), { hostName: '127.0.0.2', url: endpoint.url, groupId: 'G1', token: 'hup-token', certPem: endpoint.certPem, fingerprint256: endpoint.fingerprint256 });
 
     const connected = endpoint.waitFor('connected', () => true, 20_000);
-    const run = spawnNbwss(['run', '--config', file], dir);
+    const run = spawnNbwss(['run', '--config', file], { cwd: dir });
     await connected;
     await run.line(/"msg":"nbwss run: daemon in the foreground/);
 
@@ -48,7 +46,7 @@ describe('nbwss run + SIGHUP', () => {
 
     writeFileSync(file, properties(dir, ['notification.delay=0', 'log.level=debug', 'connectionInfo.period=0.3']));
     const delivered = endpoint.waitFor('notification', () => true, 10_000);
-    run.child.kill('SIGHUP');
+    run.signal('SIGHUP');
     const reloaded = JSON.parse(await run.line(/"msg":"configuration reloaded/)) as { applied: string[] };
     expect(reloaded.applied.sort()).toEqual(['log.level', 'notification.delay']);
     const restart = JSON.parse(await run.line(/"msg":"restart needed to apply/)) as { msg: string; restartNeeded: string[] };
@@ -58,14 +56,14 @@ describe('nbwss run + SIGHUP', () => {
     await run.line(/"level":20,/); // debug lines now appear
 
     writeFileSync(file, properties(dir, ['notification.delay=soon']));
-    run.child.kill('SIGHUP');
+    run.signal('SIGHUP');
     const failed = JSON.parse(await run.line(/"msg":"configuration reload failed/)) as { err: string };
     expect(failed.err).toMatch(/invalid value for notification\.delay: "soon"/);
 
     // Through both reloads: one socket, never closed.
     expect(endpoint.stats()).toMatchObject({ totalConnections: 1, connectedSockets: 1 });
     expect(run.child.exitCode).toBeNull();
-    run.child.kill('SIGTERM');
+    run.signal('SIGTERM');
     expect((await run.exit).code).toBe(0);
   }, 40_000);
 });

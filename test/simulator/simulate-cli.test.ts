@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateNotifications } from '../../src/protocol/notification-data.js';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
-import { killAll, spawnNbwss } from '../demo/spawn.js';
+import { killAll, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** `nbwss simulate` (burst mode) as a user runs it: the built CLI appending to a database another process reads. */
@@ -32,7 +32,7 @@ function outbox(db: string): { object: string; data: Record<string, unknown> }[]
 describe('nbwss simulate', () => {
   it('runs N scenarios at a rate, appends valid notifications with job ids from 1000000, prints a JSON summary, exits 0', async () => {
     const { dir, config, db } = setup();
-    const run = spawnNbwss(['simulate', '--config', config, '--jobs', '12', '--rate', '6000', '--poll-interval', '0.05', '--seed', '4', '--json'], dir);
+    const run = spawnNbwss(['simulate', '--config', config, '--jobs', '12', '--rate', '6000', '--poll-interval', '0.05', '--seed', '4', '--json'], { cwd: dir });
     const exit = await run.exit;
     expect(exit.code, run.stderr()).toBe(0);
     const summary = JSON.parse(run.stdout()) as { outcome: string; scenarios: number; notifications: number; seq: { first: number; last: number } };
@@ -46,7 +46,7 @@ describe('nbwss simulate', () => {
 
   it('--serve-netbackup serves the same world over REST until SIGINT', async () => {
     const { dir, config } = setup();
-    const run = spawnNbwss(['simulate', '--config', config, '--jobs', '3', '--rate', '6000', '--poll-interval', '0.05', '--scenarios', 'standard', '--serve-netbackup', 'http://127.0.0.1:0'], dir);
+    const run = spawnNbwss(['simulate', '--config', config, '--jobs', '3', '--rate', '6000', '--poll-interval', '0.05', '--scenarios', 'standard', '--serve-netbackup', 'http://127.0.0.1:0'], { cwd: dir });
     const url = (await run.line(/^serving the simulated world at /)).match(/at (http:\/\/\S+)\/netbackup/)![1]!;
     const login = await request(`${url}/netbackup/login`, { method: 'POST', headers: { 'content-type': 'application/vnd.netbackup+json;version=1.0' }, body: '{"userName":"admin","password":"password"}' });
     const { token } = (await login.body.json()) as { token: string };
@@ -54,19 +54,19 @@ describe('nbwss simulate', () => {
     const body = (await jobs.body.json()) as { data: { attributes: { jobId: number; state: string } }[] };
     expect(body.data.map((d) => d.attributes.jobId).sort()).toEqual([1_000_000, 1_000_001, 1_000_002]);
     expect(body.data.every((d) => d.attributes.state === 'DONE')).toBe(true);
-    run.child.kill('SIGINT');
+    run.signal('SIGINT');
     expect((await run.exit).code).toBe(0);
   });
 
   it('names the key of a bad flag value (exit 1) and needs --jobs (exit 2)', async () => {
     const { dir, config } = setup();
-    const bad = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--scenarios', 'vmware,tape'], dir);
+    const bad = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--scenarios', 'vmware,tape'], { cwd: dir });
     expect((await bad.exit).code).toBe(1);
     expect(bad.stderr()).toMatch(/unknown scenario tape/);
-    const rate = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--rate', 'fast'], dir);
+    const rate = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--rate', 'fast'], { cwd: dir });
     expect((await rate.exit).code).toBe(1);
     expect(rate.stderr()).toMatch(/simulator\.jobsPerMinute: "fast"/);
-    const none = spawnNbwss(['simulate', '--config', config], dir);
+    const none = spawnNbwss(['simulate', '--config', config], { cwd: dir });
     expect((await none.exit).code).toBe(2);
   });
 });

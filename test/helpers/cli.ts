@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
+
+/**
+ * The built CLI (`node dist/cli/main.js`), spawned for real. `npm test` builds first (pretest); when running test
+ * files alone, `npm run build` first.
+ */
+export const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Throws a clear error when the CLI has not been built (for a `beforeAll`; runCli and spawnNbwss check it too). */
+export function assertBuilt(): void {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
+}
+
+/** util-linux `script` runs a command on a pseudo-terminal: the way to test an interactive prompt. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+/** Whether `runCli(…, { tty: true })` can run here (for `it.skipIf(!TTY_AVAILABLE)`). */
+export const TTY_AVAILABLE = SCRIPT !== undefined;
+
+/** The parent's environment without its NBWSS_* variables, plus `env` (which may set NBWSS_* variables again). */
+function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_')));
+  return { ...base, NO_COLOR: '1', ...env };
+}
+
+/** Exit code and output of one CLI run. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Written to stdin, which is then closed (default: closed at once). */
+  input?: string;
+  /** Working folder (default: a fresh temp folder, removed when the test finishes). */
+  cwd?: string;
+  /** Added to the environment. */
+  env?: Record<string, string>;
+  /** Run on a pseudo-terminal (stdin and stdout are a TTY; stderr comes out on stdout). */
+  tty?: boolean;
+}
+
+/** Run `nbwss …args` to its end: for commands that finish. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    assertBuilt();
+    if (options.tty && !SCRIPT) throw new Error('runCli({ tty: true }) needs util-linux `script`: check TTY_AVAILABLE');
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const [cmd, argv] = options.tty
+      ? [SCRIPT!, ['-qec', [process.execPath, MAIN, ...args].map(quote).join(' '), '/dev/null']]
+      : [process.execPath, [MAIN, ...args]];
+    const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** How a spawned process ended. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A long-running `nbwss` with its output collected and awaitable stdout lines. */
+export interface Spawned {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** The complete stdout lines so far. */
+  lines(): string[];
+  /**
+   * Resolves with the first stdout line matching `re`, already printed or to come; rejects, with the output so far,
+   * when the process exits first or after `timeoutMs`.
+   */
+  line(re: RegExp, timeoutMs?: number): Promise<string>;
+  exit: Promise<Exit>;
+  /** Send a signal (default SIGTERM). */
+  signal(signal?: NodeJS.Signals): void;
+}
+
+const running: ChildProcess[] = [];
+
+/** Kill (SIGKILL) what spawnNbwss started and is still running: for afterEach. */
+export function killAll(): void {
+  for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+/** Spawn `nbwss …args` (stdin closed) and return at once: for commands that keep running. */
+export function spawnNbwss(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Spawned {
+  assertBuilt();
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let out = '';
+  let err = '';
+  let partial = '';
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+  const add = (line: string) => {
+    lines.push(line);
+    for (const w of waiters.splice(0)) (w.re.test(line) ? w.resolve(line) : waiters.push(w));
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) add(line);
+  });
+  child.stdout!.on('end', () => {
+    if (partial !== '') add(partial);
+    partial = '';
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close': the exit, and all output read.
+  const exit = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const output = () => `stdout:\n${out}\nstderr:\n${err}`;
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    lines: () => [...lines],
+    exit,
+    signal: (signal = 'SIGTERM') => void child.kill(signal),
+    line(re, timeoutMs = 30_000) {
+      const found = lines.find((l) => re.test(l));
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          re,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        const fail = (why: string) => {
+          clearTimeout(timer);
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new Error(`nbwss ${args.join(' ')}: ${why} before a line matching ${re}\n${output()}`));
+        };
+        const timer = setTimeout(() => fail(`no such line in ${timeoutMs} ms`), timeoutMs);
+        waiters.push(waiter);
+        void exit.then((e) => fail(`exited (${e.code ?? e.signal})`));
+      });
+    },
+  };
+}
