@@ -1,3 +1,4 @@
+import { rejection } from '../helpers/rejection.js';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateCertificate } from '../../src/certificates.js';
@@ -35,15 +36,6 @@ function connection(t: EndpointTarget, over: Partial<ConstructorParameters<typeo
   return c;
 }
 
-async function rejection(p: Promise<unknown>): Promise<ConnectError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
-}
-
 describe('EndpointConnection: CONNECT handshake', () => {
   it('sends CONNECT REQUEST (upper-case UUID id, integer-second timeStamp, token) and is CONNECTED on the matching valid:true', async () => {
     const s = await server({ paths: { '/ws': { token: 'TOKEN-1' } } });
@@ -70,7 +62,7 @@ describe('EndpointConnection: CONNECT handshake', () => {
     let connected = false;
     c.on('connected', () => (connected = true));
     const closed = s.waitFor('close');
-    const err = await rejection(c.connect());
+    const err = await rejection(c.connect(), ConnectError);
     expect(err.reason).toBe('rejected');
     expect(err.message).toMatch(/valid: false/);
     expect(c.status).toBe('closed');
@@ -81,7 +73,7 @@ describe('EndpointConnection: CONNECT handshake', () => {
   it('a CONNECT RESPONSE with another id is a failed attempt (closed 1008)', async () => {
     const s = await server({ defaultBehaviour: { connect: 'wrong-id' } });
     const closed = s.waitFor('close');
-    const err = await rejection(connection(target(s)).connect());
+    const err = await rejection(connection(target(s)).connect(), ConnectError);
     expect(err.reason).toBe('rejected');
     expect(err.message).toMatch(/another id/);
     expect((await closed)[1].code).toBe(1008);
@@ -89,7 +81,7 @@ describe('EndpointConnection: CONNECT handshake', () => {
 
   it('nothing but the CONNECT RESPONSE is accepted before CONNECTED', async () => {
     const s = await server({ defaultBehaviour: { connect: (req, sock) => sock.send({ version: '1.0', id: req.id, type: 'COMMAND', subType: 'REQUEST', timeStamp: 1, payload: {} }) } });
-    const err = await rejection(connection(target(s)).connect());
+    const err = await rejection(connection(target(s)).connect(), ConnectError);
     expect(err.message).toMatch(/COMMAND REQUEST before the CONNECT RESPONSE/);
   });
 
@@ -104,7 +96,7 @@ describe('EndpointConnection: CONNECT handshake', () => {
     clock.advance(2999);
     expect(c.status).toBe('handshaking');
     clock.advance(1);
-    const err = await rejection(attempt);
+    const err = await rejection(attempt, ConnectError);
     expect(err.reason).toBe('handshake_timeout');
     expect((await closed)[1].code).toBe(1006);
   });
@@ -117,15 +109,15 @@ describe('EndpointConnection: CONNECT handshake', () => {
     const attempt = c.connect(ac.signal);
     await requested;
     ac.abort();
-    expect((await rejection(attempt)).reason).toBe('aborted');
+    expect((await rejection(attempt, ConnectError)).reason).toBe('aborted');
   });
 
   it('a refused upgrade is http_status; nothing listening is unreachable with the guide message', async () => {
     const s = await server({ defaultBehaviour: { refuseStatus: 403 } });
-    expect((await rejection(connection(target(s)).connect())).reason).toBe('http_status');
+    expect((await rejection(connection(target(s)).connect(), ConnectError)).reason).toBe('http_status');
     const t = target(s);
     await s.stop();
-    const err = await rejection(connection(t).connect());
+    const err = await rejection(connection(t).connect(), ConnectError);
     expect(err.reason).toBe('unreachable');
     expect(err.message).toMatch(/^Unable to establish connection with host: 127\.0\.0\.1 \(ECONNREFUSED\)/);
   });
@@ -135,7 +127,7 @@ describe('EndpointConnection: TLS pinning', () => {
   it('refuses a certificate other than the pinned one, names both fingerprints, and never upgrades (no token sent)', async () => {
     const s = await server();
     const other = await freshCertificate('127.0.0.1');
-    const err = await rejection(connection(target(s, '/', { certPem: other.cert, certFingerprint: other.fingerprint256 })).connect());
+    const err = await rejection(connection(target(s, '/', { certPem: other.cert, certFingerprint: other.fingerprint256 })).connect(), ConnectError);
     expect(err.reason).toBe('pin_mismatch');
     expect(err.message).toContain(other.fingerprint256);
     expect(err.message).toContain(s.fingerprint);
@@ -148,7 +140,7 @@ describe('EndpointConnection: TLS pinning', () => {
     const s = await server({ cert: leaf });
     await connection(target(s, '/', { caPem: ca.cert, certFingerprint: 'not used with a CA' })).connect();
     const otherCa = await generateCertificate({ hosts: ['other CA'], isCa: true });
-    const err = await rejection(connection(target(s, '/', { caPem: otherCa.cert })).connect());
+    const err = await rejection(connection(target(s, '/', { caPem: otherCa.cert })).connect(), ConnectError);
     expect(err.reason).toBe('tls');
     expect(err.message).toContain(leaf.fingerprint256);
   });

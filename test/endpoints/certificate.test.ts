@@ -1,17 +1,9 @@
+import { rejection } from '../helpers/rejection.js';
 import { describe, expect, it } from 'vitest';
 import { fetchCertificate, dialTarget } from '../../src/endpoints/certificate.js';
 import { EndpointError } from '../../src/errors.js';
 import { testCertificate } from '../helpers/certs.js';
 import { closedPort, startTcpServer, startTlsServer } from '../helpers/tls-server.js';
-
-async function rejection(p: Promise<unknown>): Promise<EndpointError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EndpointError);
-  return err as EndpointError;
-}
 
 describe('dialTarget', () => {
   it('takes host and port from a wss URL, 443 by default, IPv6 without brackets', () => {
@@ -51,27 +43,27 @@ describe('fetchCertificate against a real local TLS server', () => {
 
   it('refused connection → Unable to establish connection with host: <hostName>', async () => {
     const port = await closedPort();
-    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 5000, hostName: 'ep1.acme.com' }));
+    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 5000, hostName: 'ep1.acme.com' }), EndpointError);
     expect(err.message).toBe('Unable to establish connection with host: ep1.acme.com');
     expect(err.code).toBe('NBWSS_ERR_UNREACHABLE');
     expect(err.detail).toMatch(/ECONNREFUSED/);
   });
 
   it('unknown host name (DNS) → Unable to establish connection with host', async () => {
-    const err = await rejection(fetchCertificate('wss://no-such-host.invalid:14146/x', { timeoutMs: 5000 }));
+    const err = await rejection(fetchCertificate('wss://no-such-host.invalid:14146/x', { timeoutMs: 5000 }), EndpointError);
     expect(err.message).toBe('Unable to establish connection with host: no-such-host.invalid');
   });
 
   it('a peer that is not TLS → Failed to setup SSL security', async () => {
     const { port } = await startTcpServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 5000 }));
+    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 5000 }), EndpointError);
     expect(err.message).toBe('Failed to setup SSL security');
     expect(err.code).toBe('NBWSS_ERR_SSL_SETUP');
   });
 
   it('a peer that accepts TCP but never answers the handshake → Failed to setup SSL security after the timeout', async () => {
     const { port } = await startTcpServer(() => undefined);
-    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 150 }));
+    const err = await rejection(fetchCertificate(`wss://127.0.0.1:${port}/x`, { timeoutMs: 150 }), EndpointError);
     expect(err.message).toBe('Failed to setup SSL security');
     expect(err.detail).toMatch(/no TLS handshake within 150 ms/);
   });
@@ -81,6 +73,6 @@ describe('fetchCertificate against a real local TLS server', () => {
     const server = await startTlsServer(cert);
     const ctrl = new AbortController();
     ctrl.abort(new Error('stop'));
-    await rejection(fetchCertificate(server.wssUrl(), { timeoutMs: 5000, signal: ctrl.signal }));
+    await rejection(fetchCertificate(server.wssUrl(), { timeoutMs: 5000, signal: ctrl.signal }), EndpointError);
   });
 });

@@ -1,3 +1,4 @@
+import { rejection } from '../helpers/rejection.js';
 import { describe, expect, it } from 'vitest';
 import { fetchEndpointDetails } from '../../src/endpoints/fetch-details.js';
 import { EndpointError } from '../../src/errors.js';
@@ -5,15 +6,6 @@ import { testCertificate } from '../helpers/certs.js';
 import { closedPort, startHttpsServer } from '../helpers/tls-server.js';
 
 const details = { token: 'tok-SECRET-1', priority: 1, groupId: 'G1', hostName: 'ep1.test', url: 'wss://ep1.test:14146/cfs/nbufacade' };
-
-async function rejection(p: Promise<unknown>): Promise<EndpointError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EndpointError);
-  return err as EndpointError;
-}
 
 async function serve(body: string | Buffer, status = 200) {
   const cert = await testCertificate('127.0.0.1');
@@ -37,28 +29,28 @@ describe('fetchEndpointDetails (the URL option)', () => {
 
   it('by default (bundled CAs only) refuses a self-signed certificate → Failed to open connection to the remote object referred to by the URL', async () => {
     const { server } = await serve(JSON.stringify(details));
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000 }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000 }), EndpointError);
     expect(err.message).toBe('Failed to open connection to the remote object referred to by the URL');
     expect(err.code).toBe('NBWSS_ERR_NO_CERTIFICATE');
   });
 
   it('content that is not JSON → InvalidPacketException Unable to parse JSON contents', async () => {
     const { cert, server } = await serve('<html>hello</html>');
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('InvalidPacketException Unable to parse JSON contents');
     expect(err.code).toBe('NBWSS_ERR_UNPARSABLE_CONTENT');
   });
 
   it('JSON that is not endpoint details (a member missing) → InvalidPacketException', async () => {
     const { cert, server } = await serve(JSON.stringify({ ...details, token: undefined }));
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('InvalidPacketException Unable to parse JSON contents');
     expect(err.detail).toMatch(/missing member token/);
   });
 
   it('endpoint JSON with a ws:// url keeps the protocol message', async () => {
     const { cert, server } = await serve(JSON.stringify({ ...details, url: 'ws://ep1.test/x' }));
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('Invalid websocket protocol. Only wss protocol supported');
   });
 
@@ -69,27 +61,27 @@ describe('fetchEndpointDetails (the URL option)', () => {
       for (let i = 0; i < 10; i++) res.write(Buffer.alloc(16 * 1024, 0x20));
       res.end('{}');
     });
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('InvalidPacketException Unable to parse JSON contents');
     expect(err.detail).toMatch(/larger than 65536 bytes/);
   });
 
   it('a declared content-length over the cap is refused before reading', async () => {
     const { cert, server } = await serve(Buffer.alloc(70 * 1024, 0x20));
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.detail).toMatch(/larger than/);
   });
 
   it('an HTTP error status → Failed to open connection to the remote object referred to by the URL', async () => {
     const { cert, server } = await serve('not found', 404);
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 5000, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('Failed to open connection to the remote object referred to by the URL');
     expect(err.detail).toMatch(/HTTP 404/);
   });
 
   it('a non-https URL → invalid command parameter', async () => {
     for (const url of ['http://127.0.0.1/endpoint.json', 'wss://127.0.0.1/x', 'file:///etc/passwd', 'not a url']) {
-      const err = await rejection(fetchEndpointDetails(url, { timeoutMs: 5000 }));
+      const err = await rejection(fetchEndpointDetails(url, { timeoutMs: 5000 }), EndpointError);
       expect(err.message).toBe('invalid command parameter');
       expect(err.code).toBe('NBWSS_ERR_INVALID_PARAMETER');
     }
@@ -97,7 +89,7 @@ describe('fetchEndpointDetails (the URL option)', () => {
 
   it('nothing listening → Unable to establish connection with host: <host>', async () => {
     const port = await closedPort();
-    const err = await rejection(fetchEndpointDetails(`https://127.0.0.1:${port}/endpoint.json`, { timeoutMs: 5000 }));
+    const err = await rejection(fetchEndpointDetails(`https://127.0.0.1:${port}/endpoint.json`, { timeoutMs: 5000 }), EndpointError);
     expect(err.message).toBe('Unable to establish connection with host: 127.0.0.1');
     expect(err.code).toBe('NBWSS_ERR_UNREACHABLE');
   });
@@ -105,7 +97,7 @@ describe('fetchEndpointDetails (the URL option)', () => {
   it('a server that never answers → Unable to establish connection with host after the timeout', async () => {
     const cert = await testCertificate('127.0.0.1');
     const server = await startHttpsServer(cert, () => undefined);
-    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 200, caPem: cert.cert }));
+    const err = await rejection(fetchEndpointDetails(server.url(), { timeoutMs: 200, caPem: cert.cert }), EndpointError);
     expect(err.message).toBe('Unable to establish connection with host: 127.0.0.1');
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { rejection } from '../helpers/rejection.js';
 import { describe, expect, it } from 'vitest';
 import { EndpointService } from '../../src/endpoints/service.js';
 import { TokenCipher } from '../../src/endpoints/token-cipher.js';
@@ -36,15 +37,6 @@ function setup() {
 
 function detailsFor(url: string, patch: Partial<EndpointDetails> = {}): EndpointDetails {
   return { token: TOKEN, priority: 1, groupId: 'G1', hostName: 'ep1.test', url, ...patch };
-}
-
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<Error> {
-  const err = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
 }
 
 describe('EndpointService: lifecycle on a real SQLite file', () => {
@@ -98,7 +90,7 @@ describe('EndpointService: lifecycle on a real SQLite file', () => {
       () => service.delete('nope'),
       () => service.updateToken('nope', 't'),
     ]) {
-      const err = await rejection(op);
+      const err = await rejection(op, Error);
       expect(err.message).toBe('no entity was found');
       expect((err as EndpointError).code).toBe('NBWSS_ERR_NOT_FOUND');
     }
@@ -109,7 +101,7 @@ describe('EndpointService: lifecycle on a real SQLite file', () => {
     const server = await startTlsServer(await testCertificate('127.0.0.1'));
     await service.add(detailsFor(server.wssUrl()), { acceptCertificate: true });
     const port = await closedPort();
-    const err = await rejection(service.add(detailsFor(`wss://127.0.0.1:${port}/x`), { acceptCertificate: true }));
+    const err = await rejection(service.add(detailsFor(`wss://127.0.0.1:${port}/x`), { acceptCertificate: true }), Error);
     expect(err.message).toBe('the entity already exists');
     expect((err as EndpointError).code).toBe('NBWSS_ERR_ALREADY_EXISTS');
   });
@@ -118,7 +110,7 @@ describe('EndpointService: lifecycle on a real SQLite file', () => {
     const { service } = setup();
     const server = await startTlsServer(await testCertificate('127.0.0.1'));
     await service.add(detailsFor(server.wssUrl()), { acceptCertificate: true });
-    for (const bad of ['', "it's"]) expect((await rejection(() => service.updateToken('ep1.test', bad))).message).toBe('JSON contents not valid');
+    for (const bad of ['', "it's"]) expect((await rejection(() => service.updateToken('ep1.test', bad), Error)).message).toBe('JSON contents not valid');
     expect(service.show('ep1.test', { showToken: true }).token).toBe(TOKEN);
   });
 
@@ -199,7 +191,7 @@ describe('EndpointService: pinning against a real local TLS server', () => {
     const { service } = setup();
     const server = await startTlsServer(await testCertificate('127.0.0.1'));
     const other = await freshCertificate('127.0.0.1');
-    const err = await rejection(service.add(detailsFor(server.wssUrl()), { fingerprint: other.fingerprint256 }));
+    const err = await rejection(service.add(detailsFor(server.wssUrl()), { fingerprint: other.fingerprint256 }), Error);
     expect(err.message).toBe('The certificate did not match with the one accepted by the user, please verify the certificate');
     expect((err as EndpointError).code).toBe('NBWSS_ERR_CERTIFICATE_MISMATCH');
     expect(service.list()).toEqual([]);
@@ -210,7 +202,7 @@ describe('EndpointService: pinning against a real local TLS server', () => {
     const server = await startTlsServer(await freshCertificate('127.0.0.1'));
     const { certificate } = await service.validate(detailsFor(server.wssUrl()));
     await server.restart(await freshCertificate('127.0.0.1'));
-    const err = await rejection(service.add(detailsFor(server.wssUrl()), { fingerprint: certificate.fingerprint256 }));
+    const err = await rejection(service.add(detailsFor(server.wssUrl()), { fingerprint: certificate.fingerprint256 }), Error);
     expect((err as EndpointError).code).toBe('NBWSS_ERR_CERTIFICATE_MISMATCH');
     expect((err as EndpointError).detail).toContain(certificate.fingerprint256);
     expect(service.list()).toEqual([]);
@@ -221,7 +213,7 @@ describe('EndpointService: pinning against a real local TLS server', () => {
     const cert = await testCertificate('127.0.0.1');
     const server = await startTlsServer(cert);
     const seen: string[] = [];
-    const no = await rejection(service.add(detailsFor(server.wssUrl()), { confirm: async (c) => (seen.push(c.fingerprint256), false) }));
+    const no = await rejection(service.add(detailsFor(server.wssUrl()), { confirm: async (c) => (seen.push(c.fingerprint256), false) }), Error);
     expect(no).toBeInstanceOf(CertificateRejectedError);
     expect(service.list()).toEqual([]);
     await service.add(detailsFor(server.wssUrl()), { confirm: async (c) => (seen.push(c.fingerprint256), true) });
@@ -232,16 +224,16 @@ describe('EndpointService: pinning against a real local TLS server', () => {
   it('no trust decision → a UsageError naming the flags; bad fingerprint → UsageError; both flags → UsageError', async () => {
     const { service } = setup();
     const url = 'wss://127.0.0.1:1/x';
-    expect((await rejection(service.add(detailsFor(url)))).message).toMatch(/--accept-certificate.*--fingerprint/);
-    expect(await rejection(service.add(detailsFor(url), { fingerprint: 'AB:CD' }))).toBeInstanceOf(UsageError);
-    expect(await rejection(service.add(detailsFor(url), { fingerprint: 'AB', acceptCertificate: true }))).toBeInstanceOf(UsageError);
-    expect(await rejection(service.add(detailsFor(url), { caPem: 'not a pem' }))).toBeInstanceOf(InputError);
+    expect((await rejection(service.add(detailsFor(url)), Error)).message).toMatch(/--accept-certificate.*--fingerprint/);
+    expect(await rejection(service.add(detailsFor(url), { fingerprint: 'AB:CD' }), Error)).toBeInstanceOf(UsageError);
+    expect(await rejection(service.add(detailsFor(url), { fingerprint: 'AB', acceptCertificate: true }), Error)).toBeInstanceOf(UsageError);
+    expect(await rejection(service.add(detailsFor(url), { caPem: 'not a pem' }), Error)).toBeInstanceOf(InputError);
   });
 
   it('unreachable host → Unable to establish connection with host: <hostName>', async () => {
     const { service } = setup();
     const port = await closedPort();
-    const err = await rejection(service.validate(detailsFor(`wss://127.0.0.1:${port}/x`, { hostName: 'ep9.acme.com' })));
+    const err = await rejection(service.validate(detailsFor(`wss://127.0.0.1:${port}/x`, { hostName: 'ep9.acme.com' })), Error);
     expect(err.message).toBe('Unable to establish connection with host: ep9.acme.com');
   });
 
@@ -262,7 +254,7 @@ describe('EndpointService: pinning against a real local TLS server', () => {
     const { service } = setup();
     const ca = await testCertificate({ hosts: [], commonName: 'Test CA', isCa: true });
     const server = await startTlsServer(await testCertificate('127.0.0.1'));
-    const err = await rejection(service.add(detailsFor(server.wssUrl()), { caPem: ca.cert }));
+    const err = await rejection(service.add(detailsFor(server.wssUrl()), { caPem: ca.cert }), Error);
     expect(err.message).toBe('Failed to setup SSL security');
     expect((err as EndpointError).detail).toMatch(/does not chain to the CA/);
   });
@@ -271,7 +263,7 @@ describe('EndpointService: pinning against a real local TLS server', () => {
     const { service } = setup();
     const ca = await testCertificate({ hosts: [], commonName: 'Test CA', isCa: true });
     const server = await startTlsServer(await testCertificate({ hosts: ['127.0.0.1'], ca: { key: ca.key, cert: ca.cert } }));
-    const err = await rejection(service.add(detailsFor(server.wssUrl()), { acceptCertificate: true }));
+    const err = await rejection(service.add(detailsFor(server.wssUrl()), { acceptCertificate: true }), Error);
     expect(err.message).toBe('Failed to setup SSL security');
     expect((err as EndpointError).detail).toMatch(/--ca FILE/);
   });
