@@ -55,7 +55,7 @@ describe('nbwss demo', () => {
     endpoint.writeEndpointFile(file, { group: 'MINE', priority: 1 });
 
     const refused = spawnNbwss(['demo', '--endpoint-file', file], { cwd: dir, env: { TMPDIR: dir } });
-    expect((await refused.exit).code).toBe(2);
+    expect((await refused.exit).code, refused.stderr()).toBe(2);
     expect(refused.stderr()).toContain(`re-run with --fingerprint ${endpoint.fingerprint256}`);
 
     const demo = spawnNbwss(['demo', '--endpoint-file', file, '--fingerprint', endpoint.fingerprint256], { cwd: dir, env: { TMPDIR: dir } });
