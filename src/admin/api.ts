@@ -12,7 +12,7 @@ import { AdminRouter, type RouteContext } from './router.js';
 import { sendStatic, staticFileName } from './static.js';
 
 /**
- * The admin routes (README "Operator surface" lists them with curl examples). Endpoint changes go through the
+ * The admin routes (docs/operator.md lists them with curl examples). Endpoint changes go through the
  * same {@link EndpointService} as `nbwss endpoints`, so the guide's validation, messages and pinning rules are the
  * CLI's; every change answers with an `X-Request-Id` to follow in `GET /api/realization`.
  */

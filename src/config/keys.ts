@@ -1,6 +1,6 @@
 /**
  * Every configuration key nbwss knows, in one table: the guide's keys (spec §9) and the project's own.
- * The convict schema, the env variable names, the README reference and the shipped `config/nbwss.properties`
+ * The convict schema, the env variable names, the configuration reference (docs/configuration.md) and the shipped `config/nbwss.properties`
  * are all derived from (or checked against) this table.
  */
 
@@ -48,7 +48,7 @@ export interface KeyDef {
 /** The pino levels accepted by `log.level`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** The key table. Order is the order of the README reference and the shipped properties file. */
+/** The key table. Order is the order of the configuration reference (docs/configuration.md) and the shipped properties file. */
 export const KEYS = {
   'exception.ignoreDecoder': { kind: 'boolean', default: false, guide: true, reload: 'live', doc: 'On an incoming frame that cannot be decoded: false closes the connection (1003 binary / 1007 invalid), true logs and ignores it.' },
   'notification.sendTimeout': { kind: 'ms', default: 2000, unit: 'ms', guide: true, reload: 'live', doc: 'How long a notification send waits for its NOTIFICATION RESPONSE before the task ends (a late acknowledgement, before the resend, still counts).' },

@@ -75,7 +75,7 @@ export function farewell(dir: string, bold: (s: string) => string): string {
     '  nbwss mock-endpoint --help                      one mock cloud endpoint, with fault switches (--drop-acks, --no-pong, …)',
     '  nbwss demo --endpoint-file ep.json --fingerprint SHA256   drive your own endpoint with this traffic',
     '  nbwss simulate --jobs 1000 --rate 6000          load: notifications appended for a running daemon',
-    '  README.md: "The simulated loop", "Test your own endpoint", "Run as a service"',
+    '  docs/demo.md, docs/your-endpoint.md, docs/service.md',
     '',
   ].join('\n');
 }

@@ -66,7 +66,7 @@ export class Store {
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS crash or power loss can
-      // lose the last commits. See README "Durability".
+      // lose the last commits. See docs/notifications.md "Durability".
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       const store = new Store(db, path);

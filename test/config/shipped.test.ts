@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { KEYS, loadConfig, parseProperties, parseValue, type KeyDef } from '../../src/config/index.js';
 
 /**
- * The key table (src/config/keys.ts), the shipped config/nbwss.properties and the README reference must not drift:
- * adding a key to the table fails here until the file and the README document it.
+ * The key table (src/config/keys.ts), the shipped config/nbwss.properties and the configuration reference (docs/configuration.md) must not drift:
+ * adding a key to the table fails here until the file and the reference document it.
  */
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -65,13 +65,13 @@ describe('config/nbwss.properties as shipped', () => {
   });
 });
 
-describe('README configuration reference', () => {
-  const readme = readFileSync(root('README.md'), 'utf8');
+describe('configuration reference (docs/configuration.md)', () => {
+  const readme = readFileSync(root('docs/configuration.md'), 'utf8');
 
   it('has a row for every key with its unit and default', () => {
     for (const [key, def] of Object.entries(KEYS) as [string, KeyDef][]) {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
-      expect(row, `README row for ${key}`).toBeDefined();
+      expect(row, `docs/configuration.md row for ${key}`).toBeDefined();
       const cells = row!.split('|').map((c) => c.trim());
       const shown = cells[3]!.replace(/`/g, '');
       const expected = def.default === '' ? '(empty)' : String(def.default);

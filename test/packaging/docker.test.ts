@@ -7,7 +7,7 @@ import { MAIN, runCli } from '../helpers/cli.js';
  * No docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked for drift against the
  * repository: every file the Dockerfile copies exists, every npm script it runs is defined, and every nbwss
  * command and flag compose.yaml uses is one the built CLI knows. (The RUN steps themselves were run outside
- * docker, in the same order: see README "Run as a service".)
+ * docker, in the same order: see docs/service.md.)
  */
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
