@@ -12,12 +12,45 @@ export const MAX_NOTIFICATION_BYTES = MAX_FRAME_BYTES - 1024;
 
 const ELEMENT_SUFFIX = ']}';
 
-function elementPrefix(object: NotificationObject): string {
-  return `{"notificationType":"INFO","object":"${object}","data":[`;
-}
+const ELEMENT_PREFIX: Record<NotificationObject, string> = {
+  JOB: '{"notificationType":"INFO","object":"JOB","data":[',
+  IMAGE: '{"notificationType":"INFO","object":"IMAGE","data":[',
+};
 
 function header(id: string, timeStamp: number): string {
-  return `{"version":"${PROTOCOL_VERSION}","id":${JSON.stringify(id)},"type":"NOTIFICATION","subType":"REQUEST","timeStamp":${timeStamp},"payload":[`;
+  return `{"version":"${PROTOCOL_VERSION}","id":${JSON.stringify(id)},"type":"NOTIFICATION","subType":"REQUEST","timeStamp":${timeStamp},"payload":`;
+}
+
+/**
+ * Bytes of the envelope around a payload, at most: a 36-character id (an upper-case UUID, as {@link newMessageId}
+ * makes) and the longest integer timeStamp. A payload within `MAX_FRAME_BYTES - ENVELOPE_BYTES` fits in a frame
+ * whatever the id and timeStamp of the send.
+ */
+export const ENVELOPE_BYTES = header('0'.repeat(36), Number.MAX_SAFE_INTEGER).length + 1;
+
+/**
+ * The NOTIFICATION REQUEST text of one send: the envelope with this send's id and timeStamp around a payload's
+ * JSON text (spliced, not re-serialized). Equals `JSON.stringify(buildMessage('NOTIFICATION', 'REQUEST', id,
+ * timeStamp, JSON.parse(payload)))`.
+ */
+export function notificationRequest(id: string, timeStamp: number, payload: string): string {
+  return `${header(id, timeStamp)}${payload}}`;
+}
+
+/** UTF-8 bytes of {@link notificationRequest}'s result, from the payload's byte count (the envelope is ASCII). */
+export function notificationRequestBytes(id: string, timeStamp: number, payloadBytes: number): number {
+  return header(id, timeStamp).length + payloadBytes + 1;
+}
+
+/** The payload of one NOTIFICATION REQUEST: the JSON text of its array and what it holds. */
+export interface Payload {
+  /** JSON text of the `payload` array. */
+  text: string;
+  /** UTF-8 bytes of {@link text}. */
+  bytes: number;
+  firstSeq: number;
+  lastSeq: number;
+  count: number;
 }
 
 interface Element {
@@ -25,55 +58,82 @@ interface Element {
   data: string[];
 }
 
+/** Options of {@link PayloadBuilder}. */
+export interface PayloadBuilderOptions {
+  /** The whole frame stays within this many bytes, envelope included (default {@link MAX_FRAME_BYTES}). */
+  maxFrameBytes?: number;
+  /**
+   * true (default): refuse a row that would overtake an earlier one of another type (spec §5, project decision),
+   * so a request ends there. false: group every row by type, as batches recorded before that rule were built.
+   */
+  keepOrder?: boolean;
+}
+
 /**
- * Builds one NOTIFICATION REQUEST by splicing the stored JSON text of each notification (no parse/stringify per
- * row), so a batch rebuilt from the same rows with the same id and timeStamp is byte-identical, and cheap.
+ * Builds the payload of one NOTIFICATION REQUEST by splicing the stored JSON text of each notification (no
+ * parse/stringify per row). The payload has one element per object type, in the order each type first appears
+ * (spec §5: `{"notificationType":"INFO","object":"JOB","data":[...]}`); within an element the notifications keep
+ * seq (raise) order. A reader that takes the elements in array order meets the notifications in raise order: a
+ * row whose type already has an element that is not the last one is refused (it would come before a row of
+ * another type raised earlier), and the request ends there.
  *
- * The payload has one element per object type, in the order each type first appears in the batch (spec §5:
- * `{"notificationType":"INFO","object":"JOB","data":[...]}`); within an element the notifications keep seq
- * (raise) order. The result equals `JSON.stringify(buildMessage('NOTIFICATION', 'REQUEST', id, timeStamp, payload))`.
+ * The payload holds no id and no timeStamp, so groups at the same cursor can share it, and every send of a batch
+ * (resends included) splices it into an envelope of its own ({@link notificationRequest}).
  */
-export class FrameBuilder {
-  readonly id: string;
-  readonly timeStamp: number;
-  readonly #maxBytes: number;
-  readonly #header: string;
+export class PayloadBuilder {
+  readonly #maxPayloadBytes: number;
+  readonly #keepOrder: boolean;
   readonly #elements: Element[] = [];
-  #bytes: number;
+  #last: Element | undefined;
+  /** Bytes of the payload text: `[` + elements + `]`. */
+  #bytes = 2;
   #count = 0;
   #firstSeq = 0;
   #lastSeq = 0;
+  #closed = false;
 
-  constructor(id: string, timeStamp: number, maxBytes: number = MAX_FRAME_BYTES) {
-    this.id = id;
-    this.timeStamp = timeStamp;
-    this.#maxBytes = maxBytes;
-    this.#header = header(id, timeStamp);
-    // the header and the closing "]}" are ASCII (the id is an upper-case UUID; JSON.stringify escapes the rest)
-    this.#bytes = Buffer.byteLength(this.#header) + 2;
+  constructor(options: PayloadBuilderOptions = {}) {
+    this.#maxPayloadBytes = (options.maxFrameBytes ?? MAX_FRAME_BYTES) - ENVELOPE_BYTES;
+    this.#keepOrder = options.keepOrder ?? true;
   }
 
   /**
-   * Add the next row (seq order) when the frame stays within the byte limit. The first row is always taken (raise
-   * limits one notification to {@link MAX_NOTIFICATION_BYTES}). Returns false, adding nothing, when it would not fit.
+   * Add the next row (seq order) when the frame stays within the byte limit and the row overtakes no earlier row
+   * of another type. The first row is always taken (raise limits one notification to {@link MAX_NOTIFICATION_BYTES}).
+   * Returns false, adding nothing, when the row does not belong in this request; the request is then complete
+   * ({@link closed}), and later rows are refused too.
    */
   add(row: OutboxRow): boolean {
-    const [seq, object, data] = row;
-    let element = this.#elements.find((e) => e.object === object);
-    let extra = Buffer.byteLength(data);
-    if (element) extra += 1; // comma before it in its element
-    else extra += elementPrefix(object).length + ELEMENT_SUFFIX.length + (this.#elements.length > 0 ? 1 : 0);
-    if (this.#count > 0 && this.#bytes + extra > this.#maxBytes) return false;
-    if (!element) {
+    if (this.#closed) return false;
+    const object = row[1];
+    const data = row[2];
+    let element = this.#last !== undefined && this.#last.object === object ? this.#last : undefined;
+    if (element === undefined) {
+      element = this.#elements.find((e) => e.object === object);
+      if (element !== undefined && this.#keepOrder) return this.#close();
+    }
+    // ASCII text (the common case) is as many bytes as characters; a UTF-8 count only when it could differ
+    let extra = data.length;
+    if (extra > 0 && !isAscii(data)) extra = Buffer.byteLength(data);
+    if (element !== undefined) extra += element.data.length > 0 ? 1 : 0; // comma before it in its element
+    else extra += ELEMENT_PREFIX[object].length + ELEMENT_SUFFIX.length + (this.#elements.length > 0 ? 1 : 0);
+    if (this.#count > 0 && this.#bytes + extra > this.#maxPayloadBytes) return this.#close();
+    if (element === undefined) {
       element = { object, data: [] };
       this.#elements.push(element);
     }
+    this.#last = element;
     element.data.push(data);
     this.#bytes += extra;
-    if (this.#count === 0) this.#firstSeq = seq;
-    this.#lastSeq = seq;
+    if (this.#count === 0) this.#firstSeq = row[0];
+    this.#lastSeq = row[0];
     this.#count++;
     return true;
+  }
+
+  #close(): false {
+    this.#closed = true;
+    return false;
   }
 
   /** Notifications added. */
@@ -81,29 +141,32 @@ export class FrameBuilder {
     return this.#count;
   }
 
-  /** Serialized size in UTF-8 bytes of {@link build}'s result. */
-  get bytes(): number {
-    return this.#bytes;
+  /** True once a row was refused: this request can take no more rows, whatever is raised later. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  get firstSeq(): number {
-    return this.#firstSeq;
-  }
-
-  get lastSeq(): number {
-    return this.#lastSeq;
-  }
-
-  /** The frame text. */
-  build(): string {
-    const parts = this.#elements.map((e) => elementPrefix(e.object) + e.data.join(',') + ELEMENT_SUFFIX);
-    return this.#header + parts.join(',') + ']}';
+  /** The payload (call once all rows are added). */
+  build(): Payload {
+    const parts = this.#elements.map((e) => ELEMENT_PREFIX[e.object] + e.data.join(',') + ELEMENT_SUFFIX);
+    return { text: `[${parts.join(',')}]`, bytes: this.#bytes, firstSeq: this.#firstSeq, lastSeq: this.#lastSeq, count: this.#count };
   }
 }
 
-/** Rebuild a frame from exactly these rows (an in-flight batch read back from the outbox). */
-export function buildFrame(id: string, timeStamp: number, rows: readonly OutboxRow[]): FrameBuilder {
-  const builder = new FrameBuilder(id, timeStamp, Number.POSITIVE_INFINITY);
+/** True when every character of `s` is ASCII (then its UTF-8 length is its length). */
+function isAscii(s: string): boolean {
+  // a regular expression test is faster than a char loop for the short JSON texts stored here
+  return !NON_ASCII.test(s);
+}
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Rebuild the payload of a recorded in-flight batch from exactly these rows (read back from the outbox after a
+ * restart or failover). Rows are grouped by type without the ordering rule, so a batch recorded before that rule
+ * existed is rebuilt with the same notifications too.
+ */
+export function rebuildPayload(rows: readonly OutboxRow[]): Payload {
+  const builder = new PayloadBuilder({ maxFrameBytes: Number.POSITIVE_INFINITY, keepOrder: false });
   for (const row of rows) builder.add(row);
-  return builder;
+  return builder.build();
 }

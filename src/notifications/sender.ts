@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { newMessageId, type Message } from '../protocol/messages.js';
 import type { DeliveryGroup, InflightBatch, OutboxStore } from '../store/outbox-store.js';
 import type { AckIgnoredEvent, BatchInfo, NotificationConfig, NotificationEvents } from './events.js';
-import { FrameBuilder, buildFrame } from './frame.js';
+import { PayloadBuilder, notificationRequest, notificationRequestBytes, rebuildPayload, type Payload } from './frame.js';
 
 /**
  * `idle`: nothing in flight; waits for a raise, the poll timer (`notification.scheduledRate`) or the moment the
@@ -36,7 +36,9 @@ export interface GroupSenderOptions {
 }
 
 interface Inflight extends InflightBatch {
-  frame: string;
+  /** The payload's JSON text, spliced into a fresh envelope (same id, this send's timeStamp) on every send. */
+  payload: Payload;
+  /** Bytes of the last frame sent. */
   bytes: number;
   firstSentAt: number;
   sendCount: number;
@@ -46,8 +48,9 @@ interface Inflight extends InflightBatch {
  * Delivers a server group's notifications through one connected endpoint (spec §5, DESIGN journey 1): reads the
  * eligible rows after the group's cursor, sends them as one NOTIFICATION REQUEST, and sends nothing else until
  * that request is acknowledged (stop-and-wait). The batch is recorded in the database before its first send and
- * resent with the same id and identical bytes every `notification.scheduledRate` s until acknowledged — also by
- * the next sender of the group (failover, restart), which rebuilds it from the outbox rows.
+ * resent every `notification.scheduledRate` s until acknowledged — also by the next sender of the group
+ * (failover, restart), which rebuilds it from the outbox rows. A resend carries the same id and the same payload
+ * bytes; its `timeStamp` is the time of that send (spec §2, §5).
  */
 export class GroupSender {
   readonly groupId: string;
@@ -167,18 +170,18 @@ export class GroupSender {
     if (this.#state === 'idle') this.#armIdle();
   }
 
-  /** Rebuild the recorded batch from its outbox rows (same id, same timeStamp: same bytes) and send it. */
+  /** Rebuild the recorded batch from its outbox rows (same id, same payload bytes) and send it. */
   #resume(group: DeliveryGroup): void {
     const rec = group.inflight!;
-    const builder = buildFrame(rec.id, rec.timeStamp, this.#outbox.rowsBetween(rec.firstSeq, rec.lastSeq));
-    if (builder.count !== rec.count) {
-      this.#log.error({ id: rec.id, expected: rec.count, found: builder.count }, 'in-flight batch rows missing from the outbox; rebuilding it under a new id');
+    const payload = rebuildPayload(this.#outbox.rowsBetween(rec.firstSeq, rec.lastSeq));
+    if (payload.count !== rec.count) {
+      this.#log.error({ id: rec.id, expected: rec.count, found: payload.count }, 'in-flight batch rows missing from the outbox; rebuilding it under a new id');
       this.#outbox.clearInflight(this.groupId, rec.id);
       this.#sendNext({ ...group, inflight: null });
       return;
     }
     this.#outbox.countSend(this.groupId, rec.id);
-    const inflight: Inflight = { ...rec, frame: builder.build(), bytes: builder.bytes, sendCount: rec.sendCount + 1 };
+    const inflight: Inflight = { ...rec, payload, bytes: 0, sendCount: rec.sendCount + 1 };
     this.#inflight = inflight;
     this.#state = 'awaitingAck';
     this.#transmit(inflight);
@@ -191,7 +194,7 @@ export class GroupSender {
     const now = this.#clock.now();
     const delayMs = config.delay * 1000;
     const eligibleUntil = now - delayMs;
-    const builder = new FrameBuilder(newMessageId(), epochSeconds(this.#clock));
+    const builder = new PayloadBuilder();
     // with no delay every row is eligible: read the batch at once; else stop reading at the first row that waits
     const rows = delayMs === 0 ? this.#outbox.readAfter(group.cursorSeq, config.maxBatchSize) : this.#outbox.rowsAfter(group.cursorSeq, config.maxBatchSize);
     for (const row of rows) {
@@ -203,12 +206,13 @@ export class GroupSender {
       if (!builder.add(row)) break;
     }
     if (builder.count === 0) return;
-    const batch: InflightBatch = { id: builder.id, firstSeq: builder.firstSeq, lastSeq: builder.lastSeq, count: builder.count, timeStamp: builder.timeStamp };
+    const payload = builder.build();
+    const batch: InflightBatch = { id: newMessageId(), firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, count: payload.count, timeStamp: epochSeconds(this.#clock) };
     if (!this.#outbox.setInflight(this.groupId, batch, now)) {
       this.#log.warn({ id: batch.id }, 'could not record the batch in flight (group changed meanwhile); retrying');
       return;
     }
-    const inflight: Inflight = { ...batch, frame: builder.build(), bytes: builder.bytes, firstSentAt: now, sendCount: 1 };
+    const inflight: Inflight = { ...batch, payload, bytes: 0, firstSentAt: now, sendCount: 1 };
     this.#inflight = inflight;
     this.#state = 'awaitingAck';
     this.#nextEligibleAt = undefined;
@@ -216,9 +220,14 @@ export class GroupSender {
     this.#emit('batchSent', this.#info(inflight, this.channel.hostName));
   }
 
-  /** One send of the in-flight frame, then wait: `sendTimeout` for the response, `scheduledRate` to resend. */
+  /**
+   * One send of the in-flight batch (same id and payload every time, the timeStamp of this send), then wait:
+   * `sendTimeout` for the response, `scheduledRate` to resend.
+   */
   #transmit(inflight: Inflight): void {
-    if (!this.channel.send(inflight.frame)) {
+    const timeStamp = epochSeconds(this.#clock);
+    inflight.bytes = notificationRequestBytes(inflight.id, timeStamp, inflight.payload.bytes);
+    if (!this.channel.send(notificationRequest(inflight.id, timeStamp, inflight.payload.text))) {
       this.#log.debug({ id: inflight.id }, 'connection not open; the batch waits for the next send');
     }
     const config = this.#config();

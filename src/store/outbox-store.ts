@@ -26,12 +26,12 @@ export type OutboxRow = [seq: number, object: NotificationObject, data: string, 
 
 /** The in-flight batch of a group, as recorded before its first send. */
 export interface InflightBatch {
-  /** NOTIFICATION REQUEST id (upper-case UUID), the same on every resend. */
+  /** NOTIFICATION REQUEST id (upper-case UUID), the same on every resend (and so are the payload bytes). */
   id: string;
   firstSeq: number;
   lastSeq: number;
   count: number;
-  /** timeStamp (epoch s) of the first send: resends carry it again, so their bytes are identical. */
+  /** timeStamp (epoch s) of the first send (each resend carries the time of its own send). */
   timeStamp: number;
 }
 

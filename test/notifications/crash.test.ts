@@ -7,7 +7,7 @@ import { killAll, MAIN, spawnNbwss, type Spawned } from '../helpers/cli.js';
 import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RecordingEndpoint, addEndpoint, type ReceivedRequest } from './endpoint.js';
-import { job, rows } from './helpers.js';
+import { job, rows, withoutTimeStamp } from './helpers.js';
 
 /**
  * Crash safety (issue 4): the built daemon (`node dist/cli/main.js run`) is killed with SIGKILL at random points
@@ -50,7 +50,11 @@ function checkStream(requests: readonly ReceivedRequest[]): { batches: number; r
     const ids = r.msg.payload.flatMap((e) => e.data.map((d) => d.jobId as number));
     const seen = firstRaw.get(r.msg.id);
     if (seen !== undefined) {
-      expect(r.raw, `resend of ${r.msg.id} differs`).toBe(seen);
+      // a resend: the same id and payload bytes, the timeStamp of that send
+      expect(withoutTimeStamp(r.raw), `resend of ${r.msg.id} differs`).toBe(withoutTimeStamp(seen));
+      // sent no earlier than the first send, and before it arrived
+      expect(r.msg.timeStamp, `resend of ${r.msg.id}: timeStamp before the first send`).toBeGreaterThanOrEqual((JSON.parse(seen) as { timeStamp: number }).timeStamp);
+      expect(r.msg.timeStamp, `resend of ${r.msg.id}: timeStamp after its arrival`).toBeLessThanOrEqual(Math.floor(r.at / 1000));
       resends++;
       continue;
     }

@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { daemonConfig } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RecordingEndpoint, addEndpoint, type AckMode, startTestDaemon } from './endpoint.js';
-import { image, job } from './helpers.js';
+import { image, job, withoutTimeStamp } from './helpers.js';
 
 /**
  * Delivery through the real daemon (store, scheduler, pinned TLS connections) to real local wss:// endpoints.
@@ -45,20 +45,24 @@ function connected(d: DaemonHandle, groupId: string): Promise<void> {
 }
 
 describe('notification delivery through the daemon', () => {
-  it('sends 3 JOB + 2 IMAGE raised together as one request with two payload elements', async () => {
+  it('sends JOB, JOB, IMAGE, IMAGE raised together as one request with two payload elements; a later JOB waits for the next request', async () => {
     const config = daemonConfig(tempDir());
     const ep = await endpoint('127.0.0.2');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
     const { daemon: d, notifications } = await daemon(config);
     await connected(d, 'G1');
-    const request = ep.next();
+    const second = ep.next((r) => r.msg.payload.some((e) => e.data.some((x) => x.jobId === 3)));
     await Promise.all([notifications.source.raise('JOB', [job(1), job(2)]), notifications.source.raise('IMAGE', [image(1), image(2)]), notifications.source.raise('JOB', job(3))]);
-    const { msg } = await request;
-    expect(msg.payload).toEqual([
-      { notificationType: 'INFO', object: 'JOB', data: [job(1), job(2), job(3)] },
+    await second;
+    const [first, next] = ep.requests.map((r) => r.msg);
+    expect(first!.payload).toEqual([
+      { notificationType: 'INFO', object: 'JOB', data: [job(1), job(2)] },
       { notificationType: 'INFO', object: 'IMAGE', data: [image(1), image(2)] },
     ]);
-    expect(msg.id).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+    // job 3 was raised after the images: in the first request it would have been read before them
+    expect(next!.payload).toEqual([{ notificationType: 'INFO', object: 'JOB', data: [job(3)] }]);
+    expect(first!.id).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+    expect(ep.requests).toHaveLength(2);
   });
 
   it('holds notifications back for notification.delay', async () => {
@@ -74,7 +78,7 @@ describe('notification delivery through the daemon', () => {
     expect(at - raisedAt).toBeGreaterThanOrEqual(490);
   });
 
-  it('stop-and-wait; resend with the same id and identical bytes; wrong-id and non-empty acks ignored', async () => {
+  it('stop-and-wait; resend with the same id and payload bytes, timeStamp of the resend; wrong-id and non-empty acks ignored', async () => {
     const config = daemonConfig(tempDir());
     const ep = await endpoint('127.0.0.2', 'manual');
     addEndpoint(config, ep.server, 'ep1.test', 'G1');
@@ -88,7 +92,10 @@ describe('notification delivery through the daemon', () => {
     ep.respond(a, [], '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872'); // another id
     ep.respond(a, [{ status: 'nope' }]); // a payload other than []
     const b = await resent;
-    expect(b.raw).toBe(a.raw); // same id, same timeStamp, same payload: the same bytes
+    // same id and payload bytes; the timeStamp is the time of each send (integer epoch seconds)
+    expect(withoutTimeStamp(b.raw)).toBe(withoutTimeStamp(a.raw));
+    expect(b.msg.timeStamp).toBeGreaterThanOrEqual(a.msg.timeStamp);
+    for (const r of [a, b]) expect(r.msg.timeStamp).toBeLessThanOrEqual(Math.floor(r.at / 1000));
     expect(ep.requests.map((r) => r.msg.id)).toEqual([a.msg.id, a.msg.id]);
     expect(notifications.status().groups[0]).toMatchObject({ cursor: 0, backlog: 2, inflight: { id: a.msg.id, sendCount: 2 } });
     const second = ep.next();
@@ -113,7 +120,9 @@ describe('notification delivery through the daemon', () => {
     await primary.stop(); // the endpoint goes away without acknowledging
     const got = await failedOver;
     expect(got.msg.id).toBe(unacked.msg.id);
-    expect(got.raw).toBe(unacked.raw);
+    expect(withoutTimeStamp(got.raw)).toBe(withoutTimeStamp(unacked.raw)); // same id and payload bytes
+    expect(got.msg.timeStamp).toBeGreaterThanOrEqual(unacked.msg.timeStamp); // the time of the resend: not before the first send,
+    expect(got.msg.timeStamp).toBeLessThanOrEqual(Math.floor(got.at / 1000)); // nor after its arrival
     await backup.receivedAll(['vm_1', 'vm_2']);
   });
 

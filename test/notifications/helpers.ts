@@ -107,3 +107,13 @@ export function makeSender(
 export function ack(id: string, payload: unknown[] = []): Message {
   return { ...notificationResponse(id, 1), payload } as Message;
 }
+
+/**
+ * A NOTIFICATION REQUEST frame without its timeStamp: what a resend keeps identical (the id, the rest of the
+ * envelope and the payload bytes). The timeStamp is the time of each send.
+ */
+export function withoutTimeStamp(raw: string): string {
+  const out = raw.replace(/^(\{"version":"1\.0","id":"[^"]*","type":"NOTIFICATION","subType":"REQUEST",)"timeStamp":\d+,/, '$1');
+  if (out === raw) throw new Error(`not a NOTIFICATION REQUEST envelope: ${raw.slice(0, 120)}`);
+  return out;
+}

@@ -8,6 +8,23 @@ import { ManualClock } from '../helpers/manual-clock.js';
 import { FakeChannel, ack, image, job, makeSender, openTestStore, rows, testConfig } from './helpers.js';
 
 const stores: Store[] = [];
+
+/**
+ * Every frame is the same request sent again: the same id, the same payload bytes (the frame's text after the
+ * timeStamp), the rest of the envelope identical, and the timeStamp of each send (`sendTimes`, epoch ms).
+ */
+function expectResends(frames: string[], sendTimes: number[]): void {
+  expect(frames).toHaveLength(sendTimes.length);
+  const split = (f: string) => /^(\{"version":"1\.0","id":"[0-9A-F-]{36}","type":"NOTIFICATION","subType":"REQUEST","timeStamp":)(\d+)(,"payload":\[.*\]\})$/s.exec(f)!;
+  const parts = frames.map(split);
+  for (const [i, p] of parts.entries()) {
+    expect(p).not.toBeNull();
+    expect(p[1]).toBe(parts[0]![1]); // envelope up to the timeStamp, id included
+    expect(p[3]).toBe(parts[0]![3]); // payload bytes
+    expect(Number(p[2])).toBe(Math.floor(sendTimes[i]! / 1000));
+    expect(JSON.parse(frames[i]!)).toMatchObject({ id: JSON.parse(frames[0]!).id, timeStamp: Math.floor(sendTimes[i]! / 1000) });
+  }
+}
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
@@ -19,14 +36,13 @@ function setup(groups?: string[]) {
 }
 
 describe('GroupSender batching', () => {
-  it('sends 3 JOB + 2 IMAGE as one request with two payload elements, by first appearance, raise order within each', () => {
+  it('sends 3 JOB + 2 IMAGE raised JOB, JOB, IMAGE, JOB... as one request per overtake-free run, one element per type', () => {
     const { outbox, clock } = setup();
     const now = clock.now();
     outbox.append([
-      { rows: rows('JOB', [job(1)]), raisedAt: now },
-      { rows: rows('IMAGE', [image(1)]), raisedAt: now },
-      { rows: rows('JOB', [job(2), job(3)]), raisedAt: now },
-      { rows: rows('IMAGE', [image(2)]), raisedAt: now },
+      { rows: rows('JOB', [job(1), job(2)]), raisedAt: now },
+      { rows: rows('JOB', [job(3)]), raisedAt: now },
+      { rows: rows('IMAGE', [image(1), image(2)]), raisedAt: now },
     ]);
     const { sender, channel, log } = makeSender(outbox, clock);
     sender.start();
@@ -53,6 +69,78 @@ describe('GroupSender batching', () => {
     expect(g.ackedNotifications).toBe(5);
     expect(log.at(-1)).toMatchObject({ event: 'batchAcked', args: { id: msg.id, count: 5 } });
     expect(sender.state).toBe('idle');
+  });
+
+  it('ends a request before a notification would overtake an earlier one of another type (JOB ACTIVE, IMAGE, JOB DONE)', () => {
+    const { outbox, clock } = setup();
+    const now = clock.now();
+    outbox.append([
+      { rows: rows('JOB', [job(146, 'ACTIVE')]), raisedAt: now },
+      { rows: rows('IMAGE', [image(1)]), raisedAt: now },
+      { rows: rows('JOB', [job(146, 'DONE')]), raisedAt: now },
+      { rows: rows('IMAGE', [image(2, 'UPDATE')]), raisedAt: now },
+    ]);
+    const { sender, channel } = makeSender(outbox, clock);
+    sender.start();
+    const first = channel.last as NotificationRequest;
+    expect(first.payload).toEqual([
+      { notificationType: 'INFO', object: 'JOB', data: [job(146, 'ACTIVE')] },
+      { notificationType: 'INFO', object: 'IMAGE', data: [image(1)] },
+    ]);
+    sender.handleResponse(ack(first.id));
+    const second = channel.last as NotificationRequest;
+    expect(second.payload).toEqual([
+      { notificationType: 'INFO', object: 'JOB', data: [job(146, 'DONE')] },
+      { notificationType: 'INFO', object: 'IMAGE', data: [image(2, 'UPDATE')] },
+    ]);
+    sender.handleResponse(ack(second.id));
+    expect(channel.sent).toHaveLength(2);
+    expect(outbox.group('g1')!.cursorSeq).toBe(4);
+  });
+
+  it('keeps raise order across types for any mix: elements read in order give seq order, each request as long as allowed', () => {
+    let seed = 0x2f6b9a1d; // mulberry32: a fixed seed, so a failure repeats
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    for (let round = 0; round < 40; round++) {
+      const { outbox, clock } = setup();
+      const raised: string[] = [];
+      const batches = Array.from({ length: 1 + Math.floor(random() * 6) }, () => ({
+        rows: Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
+          const object = random() < 0.5 ? ('JOB' as const) : ('IMAGE' as const);
+          const n = raised.length + 1;
+          raised.push(`${object}${n}`);
+          return rows(object, [object === 'JOB' ? job(n) : image(n)])[0]!;
+        }),
+        raisedAt: clock.now(),
+      }));
+      outbox.append(batches);
+      const maxBatchSize = 1 + Math.floor(random() * 10);
+      const { sender, channel } = makeSender(outbox, clock, testConfig({ maxBatchSize }));
+      sender.start();
+      const read: string[] = [];
+      for (let i = 0; i < raised.length && channel.sent.length > i; i++) {
+        const msg = channel.last as NotificationRequest;
+        const objects = msg.payload.map((e) => e.object);
+        expect(new Set(objects).size).toBe(objects.length); // one element per type
+        const inRequest = msg.payload.flatMap((e) => e.data.map((d) => `${e.object}${(d.jobId as number | undefined) ?? String(d.backupId).slice(3)}`));
+        expect(inRequest.length).toBeLessThanOrEqual(maxBatchSize);
+        read.push(...inRequest);
+        // the request ended for a reason: the batch size, the end of the outbox, or the next row would overtake
+        const next = raised[read.length];
+        if (inRequest.length < maxBatchSize && next !== undefined) {
+          const lastObject = objects.at(-1)!;
+          expect(next.startsWith(lastObject)).toBe(false);
+          expect(objects.some((o) => next.startsWith(o))).toBe(true);
+        }
+        sender.handleResponse(ack(msg.id));
+      }
+      expect(read).toEqual(raised);
+    }
   });
 
   it('puts IMAGE first when an IMAGE was raised first', () => {
@@ -140,18 +228,24 @@ describe('GroupSender timing', () => {
     expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([2]);
   });
 
-  it('resends with the same id and identical bytes every scheduledRate until acknowledged; a late ack counts', () => {
+  it('resends with the same id and payload bytes, timeStamp of each send, every scheduledRate until acknowledged; a late ack counts', () => {
     const { outbox, clock } = setup();
     const { sender, channel, log } = makeSender(outbox, clock, testConfig({ sendTimeout: 2000, scheduledRate: 5 }));
     outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: clock.now() }]);
+    const sendTimes: number[] = [];
     sender.start();
+    sendTimes.push(clock.now());
     clock.advance(4999);
     expect(channel.sent).toHaveLength(1);
     clock.advance(1);
+    sendTimes.push(clock.now());
     expect(channel.sent).toHaveLength(2);
-    clock.advance(10_000);
+    clock.advance(5000);
+    sendTimes.push(clock.now());
+    clock.advance(5000);
+    sendTimes.push(clock.now());
     expect(channel.sent).toHaveLength(4);
-    expect(new Set(channel.sent).size).toBe(1);
+    expectResends(channel.sent, sendTimes);
     expect(outbox.group('g1')!.inflight!.sendCount).toBe(4);
     expect(log.filter((l) => l.event === 'batchResent')).toHaveLength(3);
     expect(log.at(-1)).toMatchObject({ event: 'batchResent', args: { reason: 'timeout', sendCount: 4 } });
@@ -194,7 +288,24 @@ describe('GroupSender timing', () => {
 });
 
 describe('GroupSender failover and restart', () => {
-  it('resends the in-flight batch, same id and bytes, through the next connection of the group', () => {
+  it('resends a batch recorded before the ordering rule (JOB, IMAGE, JOB in one request) with all its notifications', () => {
+    const { outbox, clock } = setup();
+    outbox.append([{ rows: [...rows('JOB', [job(1)]), ...rows('IMAGE', [image(1)]), ...rows('JOB', [job(2)])], raisedAt: clock.now() }]);
+    const id = '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872';
+    outbox.setInflight('g1', { id, firstSeq: 1, lastSeq: 3, count: 3, timeStamp: 1 }, clock.now());
+    const { sender, channel, log } = makeSender(outbox, clock);
+    sender.start();
+    const msg = channel.last as NotificationRequest;
+    expect(msg.id).toBe(id);
+    expect(msg.timeStamp).toBe(Math.floor(clock.now() / 1000));
+    expect(msg.payload).toEqual([
+      { notificationType: 'INFO', object: 'JOB', data: [job(1), job(2)] },
+      { notificationType: 'INFO', object: 'IMAGE', data: [image(1)] },
+    ]);
+    expect(log).toEqual([{ event: 'batchResent', args: expect.objectContaining({ id, count: 3, reason: 'reconnect' }) }]);
+  });
+
+  it('resends the in-flight batch, same id and payload bytes, timeStamp of the resend, through the next connection of the group', () => {
     const { outbox, clock } = setup();
     const first = makeSender(outbox, clock);
     outbox.append([{ rows: [...rows('JOB', [job(1)]), ...rows('IMAGE', [image(1)])], raisedAt: clock.now() }]);
@@ -206,13 +317,13 @@ describe('GroupSender failover and restart', () => {
     outbox.append([{ rows: rows('JOB', [job(2)]), raisedAt: clock.now() }]);
     const second = makeSender(outbox, clock, testConfig(), new FakeChannel('g1', 'ep2.example.com'));
     second.sender.start();
-    expect(second.channel.sent).toEqual(first.channel.sent);
+    expectResends([...first.channel.sent, ...second.channel.sent], [clock.now() - 20_000, clock.now()]);
     expect(second.log).toEqual([{ event: 'batchResent', args: expect.objectContaining({ reason: 'reconnect', sendCount: 2, hostName: 'ep2.example.com' }) }]);
     second.sender.handleResponse(ack((second.channel.last as NotificationRequest).id));
     expect((second.channel.last as NotificationRequest).payload[0]!.data).toEqual([job(2)]);
   });
 
-  it('after a restart, rebuilds the in-flight batch from the database byte for byte', () => {
+  it('after a restart, rebuilds the in-flight batch from the database: same id and payload bytes, timeStamp of the resend', () => {
     const { store, outbox, clock, path } = setup();
     const before = makeSender(outbox, clock);
     outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: clock.now() }]);
@@ -222,9 +333,9 @@ describe('GroupSender failover and restart', () => {
     store.close();
     const reopened = StoreClass.open(path);
     stores.push(reopened);
-    clock.advance(3_600_000); // the timeStamp is the first send's, not the resend's
+    clock.advance(3_600_000); // an hour later: the resend carries that time
     const after = makeSender(new OutboxStore(reopened), clock);
     after.sender.start();
-    expect(after.channel.sent).toEqual(before.channel.sent);
+    expectResends([...before.channel.sent, ...after.channel.sent], [clock.now() - 3_600_000, clock.now()]);
   });
 });

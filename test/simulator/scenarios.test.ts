@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkNotificationRequest } from '../../src/endpoint-mock/conformance.js';
-import { buildFrame } from '../../src/notifications/frame.js';
+import { PayloadBuilder, notificationRequest } from '../../src/notifications/frame.js';
 import { newMessageId } from '../../src/protocol/messages.js';
 import { validateNotifications } from '../../src/protocol/notification-data.js';
 import { FAILURE_STATUS, SCENARIO_NAMES, type ScenarioName } from '../../src/simulator/scenarios.js';
@@ -9,11 +9,24 @@ import { byPoll, gist, simulatorRig } from './helpers.js';
 
 /** Every scenario's notifications are valid (the outbox's checks and the mock endpoint's conformance checks). */
 
-/** The NOTIFICATION REQUEST the sender would build from one poll's raises (one element per object type). */
-function frameOf(raises: readonly RaisedEvent[]): unknown {
+/**
+ * The NOTIFICATION REQUESTs the sender would build from one poll's raises (one element per object type; a new
+ * request where a notification would overtake an earlier one of another type).
+ */
+function framesOf(raises: readonly RaisedEvent[]): unknown[] {
   let seq = 0;
   const rows = raises.flatMap((r) => r.data.map((d) => [++seq, r.object, JSON.stringify(d), 0] as [number, 'JOB' | 'IMAGE', string, number]));
-  return JSON.parse(buildFrame(newMessageId(), 1459811679, rows).build());
+  const frames: unknown[] = [];
+  let builder = new PayloadBuilder({ maxFrameBytes: Number.POSITIVE_INFINITY });
+  const flush = () => frames.push(JSON.parse(notificationRequest(newMessageId(), 1459811679, builder.build().text)));
+  for (const row of rows) {
+    if (builder.add(row)) continue;
+    flush();
+    builder = new PayloadBuilder({ maxFrameBytes: Number.POSITIVE_INFINITY });
+    builder.add(row);
+  }
+  if (builder.count > 0) flush();
+  return frames;
 }
 
 function run(scenarios: ScenarioName[], polls = 120, jobsPerMinute = 12, seed = 3) {
@@ -29,7 +42,7 @@ describe('simulator: every scenario', () => {
     expect(simulator.stats.byScenario[name]).toBeGreaterThanOrEqual(20);
     expect(raises.length).toBeGreaterThan(0);
     for (const r of raises) expect(() => validateNotifications(r.object, r.data)).not.toThrow();
-    for (const [, rs] of byPoll(raises)) expect(checkNotificationRequest(frameOf(rs))).toEqual([]);
+    for (const [, rs] of byPoll(raises)) for (const frame of framesOf(rs)) expect(checkNotificationRequest(frame)).toEqual([]);
   });
 
   it('standard: QUEUED → ACTIVE → image CREATE → DONE status 0, at successive polls', () => {
