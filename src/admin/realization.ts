@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { DeliveryStatus } from '../notifications/status.js';
 import type { AttemptFailure, TickInfo } from '../scheduler/scheduler.js';
 import type { ConnectionMonitor, MonitoredConnection } from './monitor.js';
@@ -15,7 +15,10 @@ import type { ConnectionMonitor, MonitoredConnection } from './monitor.js';
  *   group connected through another endpoint (no preemption, spec §7); failed attempts are reported meanwhile.
  * - deactivate / delete: `in_sync` once a run that started after the change has completed with no connection to
  *   the endpoint (that run is the one that closes it).
- * - notify: `in_sync` once every server group has acknowledged the notifications.
+ * - notify: `in_sync` once every server group has acknowledged the notifications. Pending notify requests are
+ *   evaluated together from one read of the delivery state (O(groups), no row counted), at most once per
+ *   `notifyEvaluationMs` after acknowledgements: never once per acknowledgement, which at thousands of pending
+ *   requests would hold the event loop (pings, handshakes, COMMANDs) for as long as it takes.
  */
 
 /** A request's state. `unknown`: no such request (or it was forgotten, or superseded by a later change). */
@@ -59,6 +62,8 @@ export interface RealizationTrackerOptions {
   clock: Clock;
   /** Requests remembered (oldest forgotten first; default 1000). */
   maxRequests?: number;
+  /** After an acknowledgement, pending notify requests are evaluated this much later, all at once (default 100 ms). */
+  notifyEvaluationMs?: number;
 }
 
 interface Request {
@@ -89,13 +94,18 @@ export interface RealizationEvents {
 export class RealizationTracker extends EventEmitter<RealizationEvents> {
   readonly #o: RealizationTrackerOptions;
   readonly #requests = new Map<string, Request>();
+  /** The notify requests still in progress (what an acknowledgement may bring in sync). */
+  readonly #pendingNotify = new Set<Request>();
   readonly #max: number;
+  readonly #notifyEvaluationMs: number;
+  #notifyTimer: TimerHandle | undefined;
 
   constructor(options: RealizationTrackerOptions) {
     super();
     this.setMaxListeners(0);
     this.#o = options;
     this.#max = options.maxRequests ?? 1000;
+    this.#notifyEvaluationMs = options.notifyEvaluationMs ?? 100;
   }
 
   /** Follow the monitor and the notification acknowledgements. */
@@ -114,6 +124,8 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
     m.off('tick', this.#onTick);
     m.off('attemptFailed', this.#onAttemptFailed);
     this.#o.delivery?.off('batchAcked', this.#onAcked);
+    this.#o.clock.clearTimeout(this.#notifyTimer);
+    this.#notifyTimer = undefined;
   }
 
   /** Record an endpoint change just made (after the store write) and return its request id. */
@@ -133,7 +145,8 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   /** Record notifications just committed (seqs `firstSeq`…`lastSeq`) and return the request id. */
   recordNotification(firstSeq: number, lastSeq: number): string {
     const r = this.#add('notify', '', '', firstSeq, lastSeq);
-    this.#evaluateNotify(r);
+    this.#pendingNotify.add(r);
+    this.#evaluateNotify([r]);
     return r.id;
   }
 
@@ -141,7 +154,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   get(id: string): RealizationView {
     const r = this.#requests.get(id);
     if (!r) return { request_id: id, state: 'unknown', details: [] };
-    if (r.kind === 'notify' && r.state === 'in_progress') this.#evaluateNotify(r);
+    if (r.kind === 'notify' && r.state === 'in_progress') this.#evaluateNotify([r]);
     return this.#view(r);
   }
 
@@ -185,7 +198,11 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
       details: undefined,
     };
     this.#requests.set(r.id, r);
-    while (this.#requests.size > this.#max) this.#requests.delete(this.#requests.keys().next().value!);
+    while (this.#requests.size > this.#max) {
+      const oldest = this.#requests.values().next().value!;
+      this.#requests.delete(oldest.id);
+      this.#pendingNotify.delete(oldest);
+    }
     return r;
   }
 
@@ -205,6 +222,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
 
   #sync(r: Request, connectedEndpoint?: string): void {
     r.state = 'in_sync';
+    this.#pendingNotify.delete(r);
     r.syncedAt = this.#o.clock.now();
     if (connectedEndpoint !== undefined && connectedEndpoint !== r.hostName) r.connectedEndpoint = connectedEndpoint;
     this.#changed(r);
@@ -243,27 +261,43 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
     }
   };
 
+  /** An acknowledgement: evaluate the pending notify requests once, a little later (acks meanwhile share it). */
   readonly #onAcked = (): void => {
-    for (const r of this.#pending(['notify'])) this.#evaluateNotify(r);
+    if (this.#notifyTimer !== undefined || this.#pendingNotify.size === 0) return;
+    this.#notifyTimer = this.#o.clock.setTimeout(() => {
+      this.#notifyTimer = undefined;
+      try {
+        this.#evaluateNotify([...this.#pendingNotify]);
+      } catch {
+        // the delivery state could not be read (the store reports why); the next acknowledgement tries again
+      }
+    }, this.#notifyEvaluationMs);
+    this.#notifyTimer.unref();
   };
 
-  /** Notify requests are read from the delivery state (the cursors are the truth, even across restarts). */
-  #evaluateNotify(r: Request): void {
+  /**
+   * Notify requests are read from the delivery state (the cursors are the truth, even across restarts): one read
+   * for all of `requests`.
+   */
+  #evaluateNotify(requests: readonly Request[]): void {
+    if (requests.length === 0) return;
     const status = this.#o.delivery?.status();
-    if (!status) {
-      r.details = [];
-      this.#sync(r);
-      return;
-    }
-    const details = status.groups.map((g): RealizationDetail => {
-      const d: RealizationDetail = { groupId: g.groupId, hostName: g.connectedEndpoint, state: g.cursor >= r.lastSeq ? 'in_sync' : 'in_progress' };
-      if (d.state === 'in_progress') {
-        if (!g.connectedEndpoint) d.failure_message = 'no endpoint of the group is connected';
-        else if (g.inflight && g.inflight.sendCount > 1) d.failure_message = `batch ${g.inflight.id} sent ${g.inflight.sendCount} times without an acknowledgement`;
+    for (const r of requests) {
+      if (!status) {
+        r.details = [];
+        this.#sync(r);
+        continue;
       }
-      return d;
-    });
-    r.details = details;
-    if (details.every((d) => d.state === 'in_sync')) this.#sync(r);
+      const details = status.groups.map((g): RealizationDetail => {
+        const d: RealizationDetail = { groupId: g.groupId, hostName: g.connectedEndpoint, state: g.cursor >= r.lastSeq ? 'in_sync' : 'in_progress' };
+        if (d.state === 'in_progress') {
+          if (!g.connectedEndpoint) d.failure_message = 'no endpoint of the group is connected';
+          else if (g.inflight && g.inflight.sendCount > 1) d.failure_message = `batch ${g.inflight.id} sent ${g.inflight.sendCount} times without an acknowledgement`;
+        }
+        return d;
+      });
+      r.details = details;
+      if (details.every((d) => d.state === 'in_sync')) this.#sync(r);
+    }
   }
 }

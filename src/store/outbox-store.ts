@@ -49,7 +49,10 @@ export interface DeliveryGroup {
 
 /** A group's delivery state with its backlog, for `nbwss status` and the admin API. */
 export interface GroupDeliveryRecord extends DeliveryGroup {
-  /** Notifications after the cursor (including the in-flight ones). */
+  /**
+   * Notifications after the cursor (including the in-flight ones): newest seq − cursor. Exact without counting
+   * rows, because seqs are dense and pruning only removes a prefix at or below every cursor (see {@link prune}).
+   */
   backlog: number;
   /** raised_at (epoch ms) of the oldest notification after the cursor, or null when none waits. */
   oldestPendingRaisedAt: number | null;
@@ -57,9 +60,12 @@ export interface GroupDeliveryRecord extends DeliveryGroup {
   connectedEndpoint: string | null;
 }
 
-/** Size of the outbox table. */
+/** Size of the outbox table, from sequence arithmetic (never a `COUNT(*)`: at 1M rows that costs ~250 ms). */
 export interface OutboxStats {
-  /** Rows stored (acknowledged ones are kept for `notification.retention`). */
+  /**
+   * Rows stored (acknowledged ones are kept for `notification.retention`): newest seq − oldest stored seq + 1.
+   * Seqs are dense and pruning removes only a prefix, so this is the row count.
+   */
   rows: number;
   /** Oldest stored seq, or null when empty. */
   oldestSeq: number | null;
@@ -141,9 +147,9 @@ export class OutboxStore {
       range: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(true),
       group: db.prepare('SELECT * FROM delivery_groups WHERE group_id = ?'),
       groupCount: db.prepare('SELECT COUNT(*) FROM delivery_groups').pluck(),
+      // One primary-key lookup per group for the oldest pending row; the backlog is arithmetic (see groups()).
       groups: db.prepare(
         `SELECT g.*,
-           (SELECT COUNT(*) FROM outbox o WHERE o.seq > g.cursor_seq) AS backlog,
            (SELECT o.raised_at FROM outbox o WHERE o.seq > g.cursor_seq ORDER BY o.seq LIMIT 1) AS oldest_pending,
            (SELECT e.host_name FROM endpoints e WHERE e.group_id = g.group_id AND e.connection_state = 'CONNECTED'
               ORDER BY e.priority, e.host_name LIMIT 1) AS connected_endpoint
@@ -162,18 +168,15 @@ export class OutboxStore {
          WHERE group_id = ? AND inflight_id = ? AND inflight_last_seq > cursor_seq`,
       ),
       clearInflight: db.prepare(`UPDATE delivery_groups SET ${CLEAR_INFLIGHT} WHERE group_id = ? AND inflight_id = ?`),
-      // Rows every group has acknowledged (with no group, every row: a new group starts after the newest seq)
-      // and raised before the cutoff, oldest first, a bounded number per statement.
-      prune: db.prepare(
-        `DELETE FROM outbox WHERE seq IN (
-           SELECT seq FROM outbox
-           WHERE seq <= COALESCE((SELECT MIN(cursor_seq) FROM delivery_groups), (SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)
-             AND raised_at < ?
-           ORDER BY seq LIMIT ?)`,
-      ),
+      // The highest seq pruning may reach: every group has acknowledged it (with no group, every row: a new group
+      // starts after the newest seq).
+      pruneBound: db
+        .prepare(`SELECT COALESCE((SELECT MIN(cursor_seq) FROM delivery_groups), (SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)`)
+        .pluck(),
+      pruneScan: db.prepare('SELECT seq, raised_at FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?').raw(true),
+      deleteThrough: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
       stats: db.prepare(
-        `SELECT (SELECT COUNT(*) FROM outbox) AS rows_, (SELECT MIN(seq) FROM outbox) AS oldest,
-           COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) AS newest`,
+        `SELECT (SELECT MIN(seq) FROM outbox) AS oldest, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) AS newest`,
       ),
     };
   }
@@ -260,15 +263,19 @@ export class OutboxStore {
     return this.#stmts.groupCount.get() as number;
   }
 
-  /** Every group with its backlog and connected endpoint, by group id. */
+  /** Every group with its backlog and connected endpoint, by group id. O(groups): no row is counted. */
   groups(): GroupDeliveryRecord[] {
-    const rows = this.#stmts.groups.all() as (GroupRow & { backlog: number; oldest_pending: number | null; connected_endpoint: string | null })[];
-    return rows.map((r) => ({
-      ...fromGroupRow(r),
-      backlog: r.backlog,
-      oldestPendingRaisedAt: r.oldest_pending,
-      connectedEndpoint: r.connected_endpoint,
-    }));
+    return this.#store.db.transaction(() => {
+      // one read transaction: the newest seq and the cursors are of the same moment
+      const newest = this.stats().newestSeq;
+      const rows = this.#stmts.groups.all() as (GroupRow & { oldest_pending: number | null; connected_endpoint: string | null })[];
+      return rows.map((r) => ({
+        ...fromGroupRow(r),
+        backlog: Math.max(0, newest - r.cursor_seq),
+        oldestPendingRaisedAt: r.oldest_pending,
+        connectedEndpoint: r.connected_endpoint,
+      }));
+    })();
   }
 
   /**
@@ -299,15 +306,28 @@ export class OutboxStore {
 
   /**
    * Delete at most `limit` rows that every group has acknowledged and that were raised before `cutoff` (epoch ms),
-   * oldest first, in one transaction. Returns the number deleted.
+   * in one transaction. Returns the number deleted.
+   *
+   * Only a prefix is ever deleted: oldest first, stopping at the first row raised at or after the cutoff, even when
+   * later rows are older (`raised_at` is taken before the write lock, so two processes may commit out of clock
+   * order). The stored seqs therefore stay dense, which is what lets {@link stats} and {@link groups} compute row
+   * counts and backlogs by subtraction.
    */
   prune(cutoff: number, limit: number): number {
-    return this.#stmts.prune.run(cutoff, limit).changes;
+    return this.#store.transaction(() => {
+      const bound = this.#stmts.pruneBound.get() as number;
+      let last = -1;
+      for (const [seq, raisedAt] of this.#stmts.pruneScan.iterate(bound, limit) as IterableIterator<[number, number]>) {
+        if (raisedAt >= cutoff) break;
+        last = seq;
+      }
+      return last < 0 ? 0 : this.#stmts.deleteThrough.run(last).changes;
+    });
   }
 
   /** Rows stored, oldest stored seq and newest assigned seq. */
   stats(): OutboxStats {
-    const r = this.#stmts.stats.get() as { rows_: number; oldest: number | null; newest: number };
-    return { rows: r.rows_, oldestSeq: r.oldest, newestSeq: r.newest };
+    const r = this.#stmts.stats.get() as { oldest: number | null; newest: number };
+    return { rows: r.oldest === null ? 0 : r.newest - r.oldest + 1, oldestSeq: r.oldest, newestSeq: r.newest };
   }
 }

@@ -105,6 +105,52 @@ describe('retention', () => {
     expect(outbox.stats()).toEqual({ rows: 0, oldestSeq: null, newestSeq: 31 });
   });
 
+  it('prunes only a prefix: a row younger than the cutoff stops it, so seqs stay dense and counts are subtraction', async () => {
+    const { store, outbox } = setup(['g1']);
+    // raised_at is taken before the write lock: a row may commit after a younger one (here seq 2)
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: 1000 }]);
+    outbox.append([{ rows: rows('JOB', [job(2)]), raisedAt: 5000 }]);
+    outbox.append([{ rows: rows('JOB', [job(3), job(4)]), raisedAt: 1000 }]);
+    outbox.setInflight('g1', { id: 'A', firstSeq: 1, lastSeq: 4, count: 4, timeStamp: 1 }, 1);
+    outbox.acknowledge('g1', 'A', 2);
+    const count = () => store.db.prepare('SELECT COUNT(*) FROM outbox').pluck().get();
+    expect(outbox.prune(2000, 100)).toBe(1); // seq 1 only: seq 2 is too young, so 3 and 4 wait behind it
+    expect(outbox.stats()).toEqual({ rows: 3, oldestSeq: 2, newestSeq: 4 });
+    expect(count()).toBe(3);
+    expect(outbox.prune(6000, 2)).toBe(2); // the limit bounds a chunk
+    expect(outbox.prune(6000, 2)).toBe(1);
+    expect(outbox.stats()).toEqual({ rows: 0, oldestSeq: null, newestSeq: 4 });
+  });
+
+  it('backlogs and row counts from sequence arithmetic equal real counts through appends, acknowledgements and pruning', () => {
+    const { store, outbox } = setup(['g1', 'g2', 'g3']);
+    let x = 7;
+    const random = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const countAll = store.db.prepare('SELECT COUNT(*) FROM outbox').pluck();
+    const countAfter = store.db.prepare('SELECT COUNT(*) FROM outbox WHERE seq > ?').pluck();
+    let n = 0;
+    for (let step = 0; step < 300; step++) {
+      const r = random();
+      if (r < 0.4) {
+        const k = 1 + Math.floor(random() * 5);
+        outbox.append([{ rows: rows('JOB', Array.from({ length: k }, () => job(++n))), raisedAt: Math.floor(random() * 100) }]);
+      } else if (r < 0.8) {
+        const g = outbox.group(`g${1 + Math.floor(random() * 3)}`)!;
+        const newest = outbox.stats().newestSeq;
+        if (newest > g.cursorSeq) {
+          const last = g.cursorSeq + 1 + Math.floor(random() * (newest - g.cursorSeq));
+          outbox.setInflight(g.groupId, { id: `B${step}`, firstSeq: g.cursorSeq + 1, lastSeq: last, count: last - g.cursorSeq, timeStamp: 1 }, 1);
+          outbox.acknowledge(g.groupId, `B${step}`, 2);
+        }
+      } else {
+        outbox.prune(Math.floor(random() * 120), 1 + Math.floor(random() * 20));
+      }
+      const stats = outbox.stats();
+      expect(stats.rows, `step ${step}`).toBe(countAll.get());
+      for (const g of outbox.groups()) expect(g.backlog, `step ${step} ${g.groupId}`).toBe(countAfter.get(g.cursorSeq));
+    }
+  });
+
   it('with no group left, prunes every old row (a new group starts after the newest seq anyway)', async () => {
     const { outbox } = setup([]);
     outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: 0 }]);
