@@ -151,7 +151,7 @@ export class SourceClosedError extends NbwssError {
 }
 
 /** Codes of {@link DecodeError}. */
-export const DECODE_ERROR_CODES = ['NBWSS_ERR_DECODE_BINARY', 'NBWSS_ERR_DECODE_JSON', 'NBWSS_ERR_DECODE_SHAPE', 'NBWSS_ERR_DECODE_TYPE'] as const;
+export const DECODE_ERROR_CODES = ['NBWSS_ERR_DECODE_BINARY', 'NBWSS_ERR_DECODE_JSON', 'NBWSS_ERR_DECODE_SHAPE', 'NBWSS_ERR_DECODE_TYPE', 'NBWSS_ERR_DECODE_ID'] as const;
 export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number];
 
 /** An incoming frame could not be understood (spec §7, `exception.ignoreDecoder`). */
@@ -175,6 +175,10 @@ export const CONNECT_ERROR_CODES = {
   closed: 'NBWSS_ERR_CONNECT_CLOSED',
   http_status: 'NBWSS_ERR_CONNECT_HTTP_STATUS',
   aborted: 'NBWSS_ERR_CONNECT_ABORTED',
+  /** The attempt could not even start (e.g. `ws` refused the stored url, or the stored certificate is unusable). */
+  setup: 'NBWSS_ERR_CONNECT_SETUP',
+  /** An unexpected exception while handling the attempt (closed with 1011). */
+  internal: 'NBWSS_ERR_CONNECT_INTERNAL',
 } as const;
 
 /** A connection attempt failed; `reason` is short and stable enough to be a metric label. */

@@ -7,18 +7,23 @@ import type { CommandErrorCode } from '../errors.js';
 import type { Channel } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
 import { commandResponse, type CommandResponsePayload, type Message } from '../protocol/messages.js';
+import { excerpt } from '../protocol/summary.js';
 import { Limiter } from './limiter.js';
-import { MAX_FRAME_BYTES, UpstreamError, callUpstream, tooLarge, type Abortable, type Upstream } from './upstream.js';
+import { MAX_FRAME_BYTES } from '../protocol/limits.js';
+import { UpstreamError, callUpstream, tooLarge, type Abortable, type Upstream } from './upstream.js';
 import { checkCommand, type ValidCommand } from './validate.js';
 
-export { MAX_FRAME_BYTES } from './upstream.js';
+/** Longest excerpt of a COMMAND uri in a log line or a `command` event. */
+const MAX_LOGGED_URI = 512;
 
 /** One COMMAND, as reported to listeners (metrics, event stream) once its response is sent or dropped. */
 export interface CommandEvent {
   id: string;
   groupId: string;
   hostName: string;
+  /** The method as given (cut to 16 characters). */
   method: string;
+  /** The uri as given (cut to 512 characters). */
   uri: string;
   /** The responseCode sent (0 when the socket closed before the answer). */
   status: number;
@@ -102,8 +107,9 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     const started = this.#clock.monotonic();
     const id = message.id;
     const payload = message.payload as Record<string, unknown>;
-    const method = typeof payload.method === 'string' ? payload.method : '?';
-    const uri = typeof payload.uri === 'string' ? payload.uri : '?';
+    // What is logged and reported of the peer's method and uri is bounded (a uri may be 2 MB long).
+    const method = typeof payload.method === 'string' ? excerpt(payload.method, 16) : '?';
+    const uri = typeof payload.uri === 'string' ? excerpt(payload.uri, MAX_LOGGED_URI) : '?';
     const cfg = this.#config().command;
     const check = checkCommand(payload, cfg.allowedPathPrefixes);
     if (!check.ok) {
@@ -157,7 +163,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
 
   async #execute(cmd: ValidCommand, channel: Channel, inflight: Set<Abortable>, id: string, started: number): Promise<void> {
     if (channel.signal.aborted) return;
-    const meta = { method: cmd.method, uri: cmd.uri, started };
+    const meta = { method: cmd.method, uri: excerpt(cmd.uri, MAX_LOGGED_URI), started };
     try {
       const upstream = await this.#request(cmd, inflight);
       const payload: CommandResponsePayload = { headers: upstream.headers, responseCode: upstream.statusCode, body: upstream.body };

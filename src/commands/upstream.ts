@@ -1,11 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { UpstreamError } from '../errors.js';
+import { MAX_FRAME_BYTES } from '../protocol/limits.js';
 
 export { UpstreamError } from '../errors.js';
-
-/** The largest frame an endpoint accepts (spec §7): a COMMAND RESPONSE must fit in it. */
-export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
 
 /** What NetBackup answered. */
 export interface Upstream {

@@ -3,6 +3,7 @@
  * sends a request anywhere but the configured NetBackup base URL, and never forwards header or URI tricks.
  */
 import type { CommandRefusalCode } from '../errors.js';
+import { summarize } from '../protocol/summary.js';
 
 /** Methods a COMMAND may use. */
 export const ALLOWED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -96,15 +97,15 @@ export function checkHeaders(headers: unknown): { ok: true; headers: Record<stri
   const out: Record<string, string> = {};
   const seen = new Set<string>();
   for (const [name, raw] of Object.entries(headers as Record<string, unknown>)) {
-    if (!HEADER_NAME.test(name)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_NAME', message: `invalid header name ${JSON.stringify(name)}` } };
+    if (!HEADER_NAME.test(name)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_NAME', message: `invalid header name ${summarize(name, 40)}` } };
     if (typeof raw !== 'string' && typeof raw !== 'number') {
-      return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_VALUE', message: `header ${name} must have a string value` } };
+      return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_VALUE', message: `header ${summarize(name, 40)} must have a string value` } };
     }
     const value = String(raw);
-    if (/[\r\n]/.test(value)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_CRLF', message: `header ${name} contains CR or LF` } };
-    if (!HEADER_VALUE.test(value)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_VALUE', message: `header ${name} contains invalid characters` } };
+    if (/[\r\n]/.test(value)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_CRLF', message: `header ${summarize(name, 40)} contains CR or LF` } };
+    if (!HEADER_VALUE.test(value)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_VALUE', message: `header ${summarize(name, 40)} contains invalid characters` } };
     const lower = name.toLowerCase();
-    if (seen.has(lower)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_DUPLICATE', message: `header ${name} given twice` } };
+    if (seen.has(lower)) return { ok: false, refusal: { code: 'NBWSS_ERR_HEADER_DUPLICATE', message: `header ${summarize(name, 40)} given twice` } };
     seen.add(lower);
     if (DROPPED_HEADERS.has(lower) || lower.startsWith('proxy-')) continue;
     out[name] = value;
@@ -119,7 +120,7 @@ export function checkCommand(payload: unknown, allowedPrefixes: readonly string[
   if (typeof p.method !== 'string' || p.method === '') return refuse('NBWSS_ERR_METHOD_MISSING', 'payload.method is missing or not a string');
   const method = p.method.toUpperCase();
   if (!(ALLOWED_METHODS as readonly string[]).includes(method)) {
-    return refuse('NBWSS_ERR_METHOD', `method ${JSON.stringify(p.method)} is not allowed (${ALLOWED_METHODS.join(', ')})`);
+    return refuse('NBWSS_ERR_METHOD', `method ${summarize(p.method, 40)} is not allowed (${ALLOWED_METHODS.join(', ')})`);
   }
   const uriProblem = checkUri(p.uri, allowedPrefixes);
   if (uriProblem) return { ok: false, refusal: uriProblem };

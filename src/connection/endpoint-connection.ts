@@ -1,14 +1,16 @@
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { epochSeconds, systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConnectError, DecodeError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { connectRequest, decode, newMessageId, preview, type Message } from '../protocol/index.js';
+import { MAX_FRAME_BYTES, connectRequest, decode, newMessageId, preview, sameId, summarize, type Message } from '../protocol/index.js';
 import type { Channel, Router } from './channel.js';
+import { sendableCloseCode, truncateReason } from './close-codes.js';
 import { Keepalive } from './keepalive.js';
 import { classifyOpenError } from './open-error.js';
 import { pinnedTlsOptions } from './tls-pin.js';
-import { MAX_PAYLOAD, OVERSIZE_REASON, type CloseInfo, type CloseOptions, type ConnectionEvents, type ConnectionSettings, type ConnectionStats, type ConnectionStatus, type EndpointTarget } from './types.js';
+import { OVERSIZE_REASON, type CloseInfo, type CloseOptions, type ConnectionEvents, type ConnectionSettings, type ConnectionStats, type ConnectionStatus, type EndpointTarget } from './types.js';
 
 export * from './types.js';
 
@@ -36,13 +38,16 @@ export interface EndpointConnectionOptions extends ConnectionSettings {
   logger?: Logger;
 }
 
-const VALID_CLOSE_CODES = new Set([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011]);
 let nextConnectionId = 1;
 
 /**
  * One socket to one endpoint (spec §3, §6, §7): TLS pinned to the stored certificate, the CONNECT handshake,
  * keepalive, the 2 MB frame cap and the decoder policy. Every way it can end — failed attempt, peer close,
  * keepalive budget, decoder policy, shutdown — goes through {@link close}, which records why exactly once.
+ *
+ * One barrier: every callback the socket makes into this class (and through it into the routed handlers and the
+ * event listeners) runs inside {@link #guard}. An exception nobody expected closes this connection with 1011 (or
+ * fails this attempt), is logged once, and goes no further: other connections and the process carry on.
  */
 export class EndpointConnection extends EventEmitter<ConnectionEvents> implements Channel {
   readonly groupId: string;
@@ -68,8 +73,12 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   #closedAt = 0;
   #messagesIn = 0;
   #messagesOut = 0;
+  /** The TLS socket under the WebSocket, from the public `upgrade` event (corked per tick, see {@link send}). */
+  #socket: Socket | undefined;
   /** True while the socket is corked until the end of this tick (see {@link send}). */
   #corked = false;
+  /** Unexpected exceptions caught by the barrier (only the first is logged as an error). */
+  #faults = 0;
 
   constructor(options: EndpointConnectionOptions) {
     super();
@@ -135,7 +144,35 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   connect(signal?: AbortSignal): Promise<void> {
     this.#transition('opening');
     const promise = new Promise<void>((resolve, reject) => (this.#attempt = { resolve, reject }));
+    try {
+      this.#open(promise, signal);
+    } catch (err) {
+      // e.g. `ws` refusing the url (a #fragment), or a stored certificate the TLS layer cannot load: the attempt
+      // fails like any other, through the one teardown path.
+      const detail = err instanceof Error ? err.message : summarize(err);
+      this.#failAttempt(new ConnectError('setup', `cannot open a connection to ${this.hostName}: ${detail}`, { cause: err }), 1006, true);
+    }
+    return promise;
+  }
+
+  /** The part of {@link connect} that may throw: socket first, then the listeners, the timer and the abort. */
+  #open(promise: Promise<void>, signal: AbortSignal | undefined): void {
     const timeoutMs = this.#o.handshakeTimeoutMs;
+    const ws = new WebSocket(this.endpoint.url, {
+      ...pinnedTlsOptions(this.endpoint),
+      maxPayload: this.#o.maxPayload ?? MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: timeoutMs,
+      followRedirects: false,
+      closeTimeout: this.#o.closeTimeoutMs ?? 2000,
+    } as unknown as WebSocket.ClientOptions);
+    this.#ws = ws;
+    ws.on('upgrade', (response) => (this.#socket = response.socket));
+    ws.on('open', this.#guard('open', () => this.#onOpen()));
+    ws.on('message', this.#guard('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onMessage(data as Buffer, isBinary)));
+    ws.on('pong', this.#guard('pong', (data: Buffer) => this.#onPong(data)));
+    ws.on('error', this.#guard('error', (err: Error) => this.#onError(err)));
+    ws.on('close', this.#guard('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8'))));
     this.#attemptTimer = this.#clock.setTimeout(
       () => this.#failAttempt(new ConnectError('handshake_timeout', `no CONNECT RESPONSE from ${this.hostName} within ${timeoutMs} ms`), 1000, true),
       timeoutMs,
@@ -151,29 +188,24 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
         promise.then(forget, forget);
       }
     }
-    const ws = new WebSocket(this.endpoint.url, {
-      ...pinnedTlsOptions(this.endpoint),
-      maxPayload: this.#o.maxPayload ?? MAX_PAYLOAD,
-      perMessageDeflate: false,
-      handshakeTimeout: timeoutMs,
-      followRedirects: false,
-      closeTimeout: this.#o.closeTimeoutMs ?? 2000,
-    } as unknown as WebSocket.ClientOptions);
-    this.#ws = ws;
-    ws.on('open', () => this.#onOpen());
-    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
-    ws.on('pong', (data) => this.#onPong(data));
-    ws.on('error', (err) => this.#onError(err));
-    ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
-    return promise;
   }
 
-  /** Send one message as one text frame (a string as is). False when not CONNECTED (nothing sent). */
+  /**
+   * Send one message as one text frame (a string as is). False when not CONNECTED, or when the frame is over
+   * {@link MAX_FRAME_BYTES} (the endpoint would close with 1009; builders keep frames under it, so this is logged as
+   * a bug): nothing is sent.
+   */
   send(message: object | string): boolean {
     if (!this.isOpen) return false;
+    const frame = typeof message === 'string' ? message : JSON.stringify(message);
+    const bytes = Buffer.byteLength(frame, 'utf8');
+    if (bytes > MAX_FRAME_BYTES) {
+      this.#log.error({ bytes, maxBytes: MAX_FRAME_BYTES, preview: preview(frame, 120) }, 'frame over 2 MiB not sent: the endpoint would close with 1009');
+      return false;
+    }
     // Frames sent in the same tick (COMMAND RESPONSEs finishing together, a batch and its neighbours) leave in one
     // TLS write instead of one write (and one syscall) each: cork now, uncork once this tick's work is done.
-    const socket = (this.#ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    const socket = this.#socket;
     if (socket && !this.#corked) {
       this.#corked = true;
       socket.cork();
@@ -182,7 +214,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
         socket.uncork();
       });
     }
-    this.#ws!.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.#ws!.send(frame);
     this.#messagesOut++;
     return true;
   }
@@ -202,17 +234,44 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     }
     this.#transition('closing');
     this.#stopActivity(options.reason);
-    const ws = this.#ws!;
-    if (ws.readyState === WebSocket.CLOSED) {
-      this.#finish();
+    const ws = this.#ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) {
+      this.#finish(); // no socket (set-up threw) or already closed
     } else if (options.terminate || ws.readyState === WebSocket.CONNECTING) {
       ws.terminate();
     } else if (ws.readyState === WebSocket.OPEN) {
-      const code = VALID_CLOSE_CODES.has(options.code) ? options.code : 1000;
-      ws.close(code, truncateReason(options.reason));
+      ws.close(sendableCloseCode(options.code), truncateReason(options.reason));
     }
     // CLOSING: ws is already closing (e.g. its own 1009); the 'close' event finishes the teardown.
     return this.#closed;
+  }
+
+  /** The barrier (see the class comment): `fn`, with any exception it throws handled by {@link #unexpected}. */
+  #guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        this.#unexpected(where, err);
+      }
+    };
+  }
+
+  /** An exception nobody expected: log it (the first one as an error), then close this connection with 1011. */
+  #unexpected(where: string, err: unknown): void {
+    const fields = { err, where, status: this.#status };
+    if (this.#faults++ === 0) this.#log.error(fields, 'unexpected exception: closing this connection with 1011');
+    else this.#log.debug(fields, 'unexpected exception (again)');
+    try {
+      const reason = `internal error (${where})`;
+      if (this.#status === 'opening' || this.#status === 'handshaking') {
+        this.#failAttempt(new ConnectError('internal', `${this.hostName}: ${reason}`, { cause: err }), 1011, false);
+      } else if (this.#status === 'connected') {
+        void this.close({ code: 1011, reason, cause: err });
+      }
+    } catch (again) {
+      this.#log.error({ err: again }, 'could not close the connection after an unexpected exception');
+    }
   }
 
   #transition(to: ConnectionStatus): void {
@@ -250,7 +309,8 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     try {
       message = decode(data, isBinary);
     } catch (err) {
-      this.#decoderPolicy(err as DecodeError, data);
+      if (!(err instanceof DecodeError)) throw err; // not the peer's fault: the barrier closes with 1011
+      this.#decoderPolicy(err, data);
       return;
     }
     if (this.#status === 'handshaking') {
@@ -266,21 +326,17 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       this.#decoderPolicy(new DecodeError('NBWSS_ERR_DECODE_TYPE', `no handler for ${message.type} ${message.subType}`, 1007), data);
       return;
     }
-    try {
-      handler(message, this);
-    } catch (err) {
-      this.#log.error({ err, type: message.type, subType: message.subType, id: message.id }, 'message handler threw');
-    }
+    handler(message, this); // handlers must not throw; if one does, the barrier closes this connection with 1011
   }
 
   #onHandshakeMessage(message: Message): void {
-    if (message.type !== 'CONNECT' || message.subType !== 'RESPONSE' || message.id !== this.#connectId) {
+    if (message.type !== 'CONNECT' || message.subType !== 'RESPONSE' || !sameId(message.id, this.#connectId!)) {
       const what = message.type === 'CONNECT' && message.subType === 'RESPONSE' ? `a CONNECT RESPONSE with another id (${message.id})` : `${message.type} ${message.subType}`;
       this.#failAttempt(new ConnectError('rejected', `${this.hostName} sent ${what} before the CONNECT RESPONSE to ${this.#connectId}`), 1008, false);
       return;
     }
     if ((message.payload as { valid?: unknown } | null)?.valid !== true) {
-      this.#failAttempt(new ConnectError('rejected', `${this.hostName} rejected the CONNECT REQUEST (valid: ${JSON.stringify((message.payload as { valid?: unknown })?.valid)})`), 1000, false);
+      this.#failAttempt(new ConnectError('rejected', `${this.hostName} rejected the CONNECT REQUEST (valid: ${summarize((message.payload as { valid?: unknown }).valid)})`), 1000, false);
       return;
     }
     this.#clock.clearTimeout(this.#attemptTimer);
@@ -329,7 +385,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       return;
     }
     if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-      this.#log.warn({ maxPayload: this.#o.maxPayload ?? MAX_PAYLOAD }, `${OVERSIZE_REASON}: closing with 1009`);
+      this.#log.warn({ maxPayload: this.#o.maxPayload ?? MAX_FRAME_BYTES }, `${OVERSIZE_REASON}: closing with 1009`);
       this.#failAttempt(new ConnectError('rejected', `${this.hostName}: ${OVERSIZE_REASON}`, { cause: err }), 1009, false);
       void this.close({ code: 1009, reason: OVERSIZE_REASON, cause: err });
       return;
@@ -374,15 +430,11 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     }
     if (info.wasConnected) {
       this.#log.info({ code: info.code, reason: info.reason, initiator: info.initiator }, 'connection closed');
-      this.emit('disconnected', info);
+      try {
+        this.emit('disconnected', info);
+      } catch (err) {
+        this.#unexpected('disconnected listener', err);
+      }
     }
   }
-}
-
-/** A close reason must fit in 123 bytes of UTF-8. */
-function truncateReason(reason: string): string {
-  if (Buffer.byteLength(reason, 'utf8') <= 123) return reason;
-  let out = reason.slice(0, 120);
-  while (Buffer.byteLength(out, 'utf8') > 120) out = out.slice(0, -1);
-  return out + '…';
 }

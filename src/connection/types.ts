@@ -1,12 +1,9 @@
-import type { Config } from '../config/index.js';
 import type { DecodeErrorCode } from '../errors.js';
 import type { KeepaliveStats } from './keepalive.js';
 import type { TrustAnchor } from './tls-pin.js';
 
 /* Types and constants of EndpointConnection (split out to keep the class file short). */
 
-/** Largest incoming frame/message accepted (spec §7: 2 MB). A bigger one closes the socket with 1009. */
-export const MAX_PAYLOAD = 2 * 1024 * 1024;
 /** How the 1009 close is logged and recorded (the operator's troubleshooting line, spec §10). */
 export const OVERSIZE_REASON = 'incoming packet over 2 MB';
 
@@ -21,7 +18,10 @@ export interface EndpointTarget extends TrustAnchor {
   priority: number;
 }
 
-/** Numeric settings of a connection, in ms (see {@link connectionSettings}). */
+/**
+ * Numeric settings of a connection, in ms: the narrow options `connection/` depends on (the scheduler derives them
+ * from the configuration, see `scheduler/settings.ts`).
+ */
 export interface ConnectionSettings {
   /** Limit for TCP + TLS + upgrade + CONNECT RESPONSE (`connectionInfo.handshakeTimeout`). */
   handshakeTimeoutMs: number;
@@ -31,20 +31,10 @@ export interface ConnectionSettings {
   maxPongMissAllowed: number;
   /** `exception.ignoreDecoder`. */
   ignoreDecoder: boolean;
-  /** Largest incoming message (default {@link MAX_PAYLOAD}). */
+  /** Largest incoming message (default `MAX_FRAME_BYTES`, 2 MiB). */
   maxPayload?: number;
   /** How long a polite close waits for the peer's close frame before the socket is destroyed (default 2000). */
   closeTimeoutMs?: number;
-}
-
-/** The connection settings of a configuration (units converted to ms). */
-export function connectionSettings(config: Pick<Config, 'connectionInfo' | 'keepAlive' | 'exception'>): ConnectionSettings {
-  return {
-    handshakeTimeoutMs: config.connectionInfo.handshakeTimeout,
-    keepAliveIntervalMs: Math.round(config.keepAlive.scheduledRate * 1000),
-    maxPongMissAllowed: config.keepAlive.maxPongMissAllowed,
-    ignoreDecoder: config.exception.ignoreDecoder,
-  };
 }
 
 /** Why a socket ended. `code` is the code we sent (or the peer's when it closed first); 1006 = no close frame. */

@@ -11,6 +11,7 @@ import type { EndpointDetails } from '../protocol/endpoint-details.js';
  * | no apostrophe (`'`) anywhere in the text (nor `\u0027` in a value) | `JSON contents not valid` | `NBWSS_ERR_JSON_NOT_VALID` |
  * | `url` parseable | `Malformed URL: <url>` | `NBWSS_ERR_MALFORMED_URL` |
  * | `url` is `wss://` | `Invalid websocket protocol. Only wss protocol supported` | `NBWSS_ERR_INVALID_PROTOCOL` |
+ * | `url` has a host, no `#fragment` and no `user:password@` | `Malformed URL: <url>` | `NBWSS_ERR_MALFORMED_URL` |
  *
  * The message stays the guide's string so operators can search for it; `EndpointError.detail` says which rule failed.
  */
@@ -52,7 +53,10 @@ export function validateToken(token: unknown): string {
 }
 
 /**
- * Check the `url` member: parseable (`Malformed URL: <url>`), then `wss://` (`Invalid websocket protocol…`).
+ * Check the `url` member: parseable (`Malformed URL: <url>`), then `wss://` (`Invalid websocket protocol…`), then a
+ * host, no `#fragment` and no userinfo (`Malformed URL: <url>`). A WebSocket URL cannot carry a fragment (RFC 6455
+ * §3; `ws` throws on one when dialling), and credentials in the URL would be sent nowhere and shown everywhere: the
+ * token is the credential. The userinfo is masked in the message.
  */
 export function validateEndpointUrl(url: string): URL {
   let parsed: URL;
@@ -65,6 +69,12 @@ export function validateEndpointUrl(url: string): URL {
     throw new EndpointError('NBWSS_ERR_INVALID_PROTOCOL', GuideMessages.invalidProtocol, { detail: `url scheme is ${parsed.protocol.replace(/:$/, '')}` });
   }
   if (parsed.hostname === '') throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'no host' });
+  // `new URL` drops an empty fragment (`…/p#`): look at the text too.
+  if (url.includes('#')) throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'a WebSocket URL cannot have a #fragment' });
+  if (parsed.username !== '' || parsed.password !== '') {
+    const masked = url.replace(/^(wss:\/\/)[^@/?#]*@/i, '$1***@');
+    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(masked), { detail: 'user:password@ is not allowed in the url (the token is the credential)' });
+  }
   return parsed;
 }
 

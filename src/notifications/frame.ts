@@ -1,8 +1,9 @@
+import { MAX_FRAME_BYTES } from '../protocol/limits.js';
 import { PROTOCOL_VERSION, type NotificationObject } from '../protocol/messages.js';
 import type { OutboxRow } from '../store/outbox-store.js';
 
 /** The largest frame an endpoint accepts (spec §7): a NOTIFICATION REQUEST is never bigger, serialized. */
-export const MAX_FRAME_BYTES = 2 * 1024 * 1024;
+export { MAX_FRAME_BYTES } from '../protocol/limits.js';
 
 /**
  * The largest data of one notification (its JSON text, in UTF-8 bytes): a request holding only it stays under

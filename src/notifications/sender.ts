@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { epochSeconds, type Clock, type TimerHandle } from '../clock.js';
 import type { Channel } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
-import { newMessageId, type Message } from '../protocol/messages.js';
+import { newMessageId, sameId, type Message } from '../protocol/messages.js';
 import type { DeliveryGroup, InflightBatch, OutboxStore } from '../store/outbox-store.js';
 import type { AckIgnoredEvent, BatchInfo, NotificationConfig, NotificationEvents } from './events.js';
 import { PayloadBuilder, notificationRequest, notificationRequestBytes, rebuildPayload, type Payload } from './frame.js';
@@ -121,7 +121,7 @@ export class GroupSender {
   handleResponse(message: Message, from: Channel = this.channel): void {
     const inflight = this.#inflight;
     if (this.#state !== 'awaitingAck' || !inflight) return this.#ignore(message, from, 'nothing_in_flight');
-    if (message.id !== inflight.id) return this.#ignore(message, from, 'unknown_id');
+    if (!sameId(message.id, inflight.id)) return this.#ignore(message, from, 'unknown_id');
     if (!Array.isArray(message.payload) || message.payload.length !== 0) return this.#ignore(message, from, 'non_empty_payload');
     const now = this.#clock.now();
     let committed: boolean;

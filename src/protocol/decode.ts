@@ -1,5 +1,7 @@
 import { DecodeError } from '../errors.js';
+import { MAX_ID_LENGTH } from './limits.js';
 import { MESSAGE_TYPES, SUB_TYPES, type Message, type MessageType } from './messages.js';
+import { summarize } from './summary.js';
 
 /** What the first bytes of a bad frame look like in a log line (spec: log the first 200 bytes). */
 export function preview(data: Buffer | string, max = 200): string {
@@ -9,9 +11,11 @@ export function preview(data: Buffer | string, max = 200): string {
 }
 
 /**
- * Decode one incoming frame into a message (spec §2). Checks the envelope only: a JSON object with a string `id`,
- * a known `type` and `subType`, and a payload that is an object (CONNECT, COMMAND) or an array (NOTIFICATION).
- * Throws {@link DecodeError} (with the WebSocket close code that fits) for anything else.
+ * Decode one incoming frame into a message (spec §2). Checks the envelope only: a JSON object with a string `id` of
+ * at most {@link MAX_ID_LENGTH} characters, a known `type` and `subType`, and a payload that is an object (CONNECT,
+ * COMMAND) or an array (NOTIFICATION). Throws {@link DecodeError} (with the WebSocket close code that fits) for
+ * anything else, and nothing but a DecodeError: the peer's values appear in its message only as bounded summaries
+ * (a `type` nested 100,000 levels deep is `object(1 keys)`, not a stack overflow).
  */
 export function decode(data: Buffer | string, isBinary: boolean): Message {
   if (isBinary) throw new DecodeError('NBWSS_ERR_DECODE_BINARY', 'binary frame (NBWSS messages are JSON text frames)', 1003);
@@ -26,11 +30,14 @@ export function decode(data: Buffer | string, isBinary: boolean): Message {
   }
   const m = value as Record<string, unknown>;
   if (typeof m.id !== 'string' || m.id === '') throw new DecodeError('NBWSS_ERR_DECODE_SHAPE', 'missing or empty "id"', 1007);
+  if (m.id.length > MAX_ID_LENGTH) {
+    throw new DecodeError('NBWSS_ERR_DECODE_ID', `"id" of ${m.id.length} characters (at most ${MAX_ID_LENGTH}): ${summarize(m.id, 40)}`, 1007);
+  }
   if (!MESSAGE_TYPES.includes(m.type as MessageType)) {
-    throw new DecodeError('NBWSS_ERR_DECODE_TYPE', `unknown "type": ${JSON.stringify(m.type)}`, 1007);
+    throw new DecodeError('NBWSS_ERR_DECODE_TYPE', `unknown "type": ${summarize(m.type)}`, 1007);
   }
   if (!SUB_TYPES.includes(m.subType as never)) {
-    throw new DecodeError('NBWSS_ERR_DECODE_TYPE', `unknown "subType": ${JSON.stringify(m.subType)}`, 1007);
+    throw new DecodeError('NBWSS_ERR_DECODE_TYPE', `unknown "subType": ${summarize(m.subType)}`, 1007);
   }
   const wantsArray = m.type === 'NOTIFICATION';
   const p = m.payload;

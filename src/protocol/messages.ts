@@ -108,3 +108,15 @@ export function commandResponse(id: string, payload: CommandResponsePayload, tim
 export function notificationResponse(id: string, timeStamp: number): NotificationResponse {
   return buildMessage('NOTIFICATION', 'RESPONSE', id, timeStamp, []);
 }
+
+/**
+ * Whether a response's `id` answers a request's (spec §5 [project decision]): equal without regard to ASCII case,
+ * since UUID libraries write lower case (Java's `UUID.toString()`, Python's `str(uuid)`) and nbwss writes upper case.
+ */
+export function sameId(responseId: string, requestId: string): boolean {
+  return responseId.length === requestId.length && asciiUpper(responseId) === asciiUpper(requestId);
+}
+
+function asciiUpper(s: string): string {
+  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+}

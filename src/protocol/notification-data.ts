@@ -1,5 +1,6 @@
 import { NotificationValidationError } from '../errors.js';
 import type { NotificationObject } from './messages.js';
+import { summarize } from './summary.js';
 
 /** Job states a JOB notification carries (spec §5). */
 export const JOB_STATES = ['QUEUED', 'ACTIVE', 'DONE'] as const;
@@ -94,7 +95,7 @@ export function notificationProblems(object: NotificationObject, data: unknown, 
   const problems: string[] = [];
   for (const [field, rule] of Object.entries(NOTIFICATION_FIELDS[object])) {
     if (!(field in d)) problems.push(`${object} ${where}.${field} is missing (must be ${describe(rule)})`);
-    else if (!check(rule, d[field])) problems.push(`${object} ${where}.${field} must be ${describe(rule)}, got ${JSON.stringify(d[field])}`);
+    else if (!check(rule, d[field])) problems.push(`${object} ${where}.${field} must be ${describe(rule)}, got ${summarize(d[field])}`);
   }
   return problems;
 }
@@ -103,7 +104,7 @@ export function notificationProblems(object: NotificationObject, data: unknown, 
 export function parseNotificationObject(value: unknown): NotificationObject {
   const v = typeof value === 'string' ? value.toUpperCase() : value;
   if (v === 'JOB' || v === 'IMAGE') return v;
-  throw new NotificationValidationError(`object must be JOB or IMAGE, got ${JSON.stringify(value)}`);
+  throw new NotificationValidationError(`object must be JOB or IMAGE, got ${summarize(value)}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { EndpointConnection, connectionSettings, type ConnectionSettings, type EndpointConnectionOptions } from '../connection/endpoint-connection.js';
+import { EndpointConnection, type ConnectionSettings, type EndpointConnectionOptions } from '../connection/endpoint-connection.js';
+import { connectionSettings } from './settings.js';
 import { ConnectError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { EndpointRecord } from '../store/endpoint-store.js';

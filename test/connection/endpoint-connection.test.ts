@@ -1,40 +1,17 @@
 import { rejection } from '../helpers/rejection.js';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCertificate } from '../../src/certificates.js';
 import { Router } from '../../src/connection/channel.js';
-import { EndpointConnection, MAX_PAYLOAD, OVERSIZE_REASON, type ConnectionSettings, type DecodeErrorInfo, type EndpointTarget } from '../../src/connection/endpoint-connection.js';
+import type { DecodeErrorInfo } from '../../src/connection/endpoint-connection.js';
 import { ConnectError } from '../../src/errors.js';
 import type { Message } from '../../src/protocol/index.js';
 import { freshCertificate } from '../helpers/certs.js';
 import { captureLogger } from '../helpers/log-capture.js';
-import { startWssServer, type TestWssServer } from '../helpers/wss-server.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { cleanUpAfterEach, connection, server, target } from './harness.js';
 
-const settings: ConnectionSettings = { handshakeTimeoutMs: 5000, keepAliveIntervalMs: 60_000, maxPongMissAllowed: 3, ignoreDecoder: false };
-
-const servers: TestWssServer[] = [];
-const conns: EndpointConnection[] = [];
-afterEach(async () => {
-  await Promise.all(conns.splice(0).map((c) => c.close({ code: 1001, reason: 'test over', terminate: true })));
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function server(options: Parameters<typeof startWssServer>[0] = {}): Promise<TestWssServer> {
-  const s = await startWssServer(options);
-  servers.push(s);
-  return s;
-}
-
-function target(s: TestWssServer, path = '/', over: Partial<EndpointTarget> = {}): EndpointTarget {
-  return { hostName: s.host, url: s.url(path), groupId: 'G1', priority: 1, certPem: s.certPem, certFingerprint: s.fingerprint, caPem: null, ...over };
-}
-
-function connection(t: EndpointTarget, over: Partial<ConstructorParameters<typeof EndpointConnection>[0]> = {}): EndpointConnection {
-  const c = new EndpointConnection({ ...settings, endpoint: t, token: 'TOKEN-1', router: new Router(), ...over });
-  conns.push(c);
-  return c;
-}
+cleanUpAfterEach();
 
 describe('EndpointConnection: CONNECT handshake', () => {
   it('sends CONNECT REQUEST (upper-case UUID id, integer-second timeStamp, token) and is CONNECTED on the matching valid:true', async () => {
@@ -191,35 +168,6 @@ describe('EndpointConnection: keepalive', () => {
     ping = s.waitFor('ping');
     clock.advance(1000);
     await ping;
-  });
-});
-
-describe('EndpointConnection: 2 MB frame cap', () => {
-  it(`closes with 1009 on a message of ${MAX_PAYLOAD + 1} bytes, logged as "${OVERSIZE_REASON}"`, async () => {
-    const s = await server({ defaultBehaviour: { onConnected: (sock) => sock.send('x'.repeat(MAX_PAYLOAD + 1)) } });
-    const { logger, lines } = captureLogger();
-    const c = connection(target(s), { logger });
-    const disconnected = once(c, 'disconnected');
-    const serverClose = s.waitFor('close');
-    await c.connect();
-    const [info] = await disconnected;
-    expect(info).toMatchObject({ code: 1009, reason: OVERSIZE_REASON, initiator: 'local' });
-    expect([1009, 1006]).toContain((await serverClose)[1].code);
-    expect(lines.some((l) => l.msg.includes(OVERSIZE_REASON))).toBe(true);
-    expect(c.stats.lastClose).toMatchObject({ code: 1009, reason: OVERSIZE_REASON });
-  });
-
-  it('passes a message of 2 MB − 100 bytes to its handler', async () => {
-    const base = JSON.stringify({ version: '1.0', id: 'BIG', type: 'COMMAND', subType: 'REQUEST', timeStamp: 1, payload: { uri: '/x', method: 'POST', parameters: '' } });
-    const big = base.replace('"parameters":""', `"parameters":"${'p'.repeat(MAX_PAYLOAD - 100 - base.length)}"`);
-    expect(big.length).toBe(MAX_PAYLOAD - 100);
-    const s = await server({ defaultBehaviour: { onConnected: (sock) => sock.send(big) } });
-    const router = new Router();
-    const got = new Promise<Message>((resolve) => router.on('COMMAND', 'REQUEST', (m) => resolve(m)));
-    const c = connection(target(s), { router });
-    await c.connect();
-    expect((await got).id).toBe('BIG');
-    expect(c.isOpen).toBe(true);
   });
 });
 

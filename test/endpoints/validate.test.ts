@@ -110,4 +110,17 @@ describe('validateToken and publicDetails', () => {
     expect(publicDetails(good)).toEqual({ hostName: good.hostName, url: good.url, groupId: good.groupId, priority: 1 });
     expect(JSON.stringify(publicDetails(good))).not.toContain(good.token);
   });
+
+  it('refuses a #fragment (ws cannot dial it) and user:password@ in url, with the guide message (userinfo masked)', () => {
+    for (const url of ['wss://h:1/p#x', 'wss://h:1/p#', 'wss://h:1#']) {
+      const err = errorOf(withMember({ url }));
+      expect(err).toMatchObject({ code: 'NBWSS_ERR_MALFORMED_URL', message: `Malformed URL: ${url}` });
+      expect(err.detail).toMatch(/fragment/);
+    }
+    const err = errorOf(withMember({ url: 'wss://admin:s3cret@h:1/p' }));
+    expect(err).toMatchObject({ code: 'NBWSS_ERR_MALFORMED_URL', message: 'Malformed URL: wss://***@h:1/p' });
+    expect(`${err.message} ${err.detail}`).not.toContain('s3cret');
+    expect(errorOf(withMember({ url: 'wss://user@h:1/p' })).code).toBe('NBWSS_ERR_MALFORMED_URL');
+    expect(parseEndpointDetails(withMember({ url: 'wss://h:1/p?q=%23x' })).url).toBe('wss://h:1/p?q=%23x');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD, OVERSIZE_REASON } from '../../src/connection/endpoint-connection.js';
+import { OVERSIZE_REASON } from '../../src/connection/endpoint-connection.js';
 import type { TickInfo } from '../../src/scheduler/scheduler.js';
 import { freshCertificate } from '../helpers/certs.js';
 import { harness } from './harness.js';
@@ -117,7 +117,7 @@ describe('Scheduler: endpoint changes and drops (real period)', () => {
     const s = await h.server({
       defaultBehaviour: {
         onConnected: (sock) => {
-          if (first) sock.send('x'.repeat(MAX_PAYLOAD + 1));
+          if (first) sock.send('x'.repeat(2_097_152 + 1));
           first = false;
         },
       },
