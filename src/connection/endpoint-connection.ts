@@ -4,12 +4,13 @@ import WebSocket from 'ws';
 import { epochSeconds, systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConnectError, DecodeError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { MAX_FRAME_BYTES, connectRequest, decode, newMessageId, preview, sameId, summarize, type Message } from '../protocol/index.js';
+import { MAX_FRAME_BYTES, connectRequest, decode, newMessageId, preview, summarize, type Message } from '../protocol/index.js';
+import { Barrier } from './barrier.js';
 import type { Channel, Router } from './channel.js';
 import { sendableCloseCode, truncateReason } from './close-codes.js';
+import { connectResponseProblem, socketOptions } from './handshake.js';
 import { Keepalive } from './keepalive.js';
 import { classifyOpenError } from './open-error.js';
-import { pinnedTlsOptions } from './tls-pin.js';
 import { OVERSIZE_REASON, type CloseInfo, type CloseOptions, type ConnectionEvents, type ConnectionSettings, type ConnectionStats, type ConnectionStatus, type EndpointTarget } from './types.js';
 
 export * from './types.js';
@@ -46,7 +47,7 @@ let nextConnectionId = 1;
  * keepalive budget, decoder policy, shutdown — goes through {@link close}, which records why exactly once.
  *
  * One barrier: every callback the socket makes into this class (and through it into the routed handlers and the
- * event listeners) runs inside {@link #guard}. An exception nobody expected closes this connection with 1011 (or
+ * event listeners) runs inside a {@link Barrier}. An exception nobody expected closes this connection with 1011 (or
  * fails this attempt), is logged once, and goes no further: other connections and the process carry on.
  */
 export class EndpointConnection extends EventEmitter<ConnectionEvents> implements Channel {
@@ -61,6 +62,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   readonly #abort = new AbortController();
   readonly #keepalive: Keepalive;
   readonly #closed: Promise<CloseInfo>;
+  readonly #barrier: Barrier;
   #resolveClosed!: (info: CloseInfo) => void;
   #status: ConnectionStatus = 'idle';
   #token: string | undefined;
@@ -77,8 +79,6 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   #socket: Socket | undefined;
   /** True while the socket is corked until the end of this tick (see {@link send}). */
   #corked = false;
-  /** Unexpected exceptions caught by the barrier (only the first is logged as an error). */
-  #faults = 0;
 
   constructor(options: EndpointConnectionOptions) {
     super();
@@ -90,6 +90,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silentLogger()).child({ groupId: this.groupId, hostName: this.hostName, connectionId: this.connectionId });
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#barrier = new Barrier(this.#log, () => this.#status, (where, err) => this.#onFault(where, err));
     this.#keepalive = new Keepalive({
       clock: this.#clock,
       intervalMs: options.keepAliveIntervalMs,
@@ -158,21 +159,15 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   /** The part of {@link connect} that may throw: socket first, then the listeners, the timer and the abort. */
   #open(promise: Promise<void>, signal: AbortSignal | undefined): void {
     const timeoutMs = this.#o.handshakeTimeoutMs;
-    const ws = new WebSocket(this.endpoint.url, {
-      ...pinnedTlsOptions(this.endpoint),
-      maxPayload: this.#o.maxPayload ?? MAX_FRAME_BYTES,
-      perMessageDeflate: false,
-      handshakeTimeout: timeoutMs,
-      followRedirects: false,
-      closeTimeout: this.#o.closeTimeoutMs ?? 2000,
-    } as unknown as WebSocket.ClientOptions);
+    const ws = new WebSocket(this.endpoint.url, socketOptions(this.endpoint, this.#o));
     this.#ws = ws;
+    const b = this.#barrier;
     ws.on('upgrade', (response) => (this.#socket = response.socket));
-    ws.on('open', this.#guard('open', () => this.#onOpen()));
-    ws.on('message', this.#guard('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onMessage(data as Buffer, isBinary)));
-    ws.on('pong', this.#guard('pong', (data: Buffer) => this.#onPong(data)));
-    ws.on('error', this.#guard('error', (err: Error) => this.#onError(err)));
-    ws.on('close', this.#guard('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8'))));
+    ws.on('open', b.guard('open', () => this.#onOpen()));
+    ws.on('message', b.guard('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onMessage(data as Buffer, isBinary)));
+    ws.on('pong', b.guard('pong', (data: Buffer) => this.#onPong(data)));
+    ws.on('error', b.guard('error', (err: Error) => this.#onError(err)));
+    ws.on('close', b.guard('close', (code: number, reason: Buffer) => this.#onClose(code, reason.toString('utf8'))));
     this.#attemptTimer = this.#clock.setTimeout(
       () => this.#failAttempt(new ConnectError('handshake_timeout', `no CONNECT RESPONSE from ${this.hostName} within ${timeoutMs} ms`), 1000, true),
       timeoutMs,
@@ -246,31 +241,13 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     return this.#closed;
   }
 
-  /** The barrier (see the class comment): `fn`, with any exception it throws handled by {@link #unexpected}. */
-  #guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
-    return (...args: A) => {
-      try {
-        fn(...args);
-      } catch (err) {
-        this.#unexpected(where, err);
-      }
-    };
-  }
-
-  /** An exception nobody expected: log it (the first one as an error), then close this connection with 1011. */
-  #unexpected(where: string, err: unknown): void {
-    const fields = { err, where, status: this.#status };
-    if (this.#faults++ === 0) this.#log.error(fields, 'unexpected exception: closing this connection with 1011');
-    else this.#log.debug(fields, 'unexpected exception (again)');
-    try {
-      const reason = `internal error (${where})`;
-      if (this.#status === 'opening' || this.#status === 'handshaking') {
-        this.#failAttempt(new ConnectError('internal', `${this.hostName}: ${reason}`, { cause: err }), 1011, false);
-      } else if (this.#status === 'connected') {
-        void this.close({ code: 1011, reason, cause: err });
-      }
-    } catch (again) {
-      this.#log.error({ err: again }, 'could not close the connection after an unexpected exception');
+  /** What the barrier does with an unexpected exception: close this connection (or fail this attempt) with 1011. */
+  #onFault(where: string, err: unknown): void {
+    const reason = `internal error (${where})`;
+    if (this.#status === 'opening' || this.#status === 'handshaking') {
+      this.#failAttempt(new ConnectError('internal', `${this.hostName}: ${reason}`, { cause: err }), 1011, false);
+    } else if (this.#status === 'connected') {
+      void this.close({ code: 1011, reason, cause: err });
     }
   }
 
@@ -330,13 +307,9 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   }
 
   #onHandshakeMessage(message: Message): void {
-    if (message.type !== 'CONNECT' || message.subType !== 'RESPONSE' || !sameId(message.id, this.#connectId!)) {
-      const what = message.type === 'CONNECT' && message.subType === 'RESPONSE' ? `a CONNECT RESPONSE with another id (${message.id})` : `${message.type} ${message.subType}`;
-      this.#failAttempt(new ConnectError('rejected', `${this.hostName} sent ${what} before the CONNECT RESPONSE to ${this.#connectId}`), 1008, false);
-      return;
-    }
-    if ((message.payload as { valid?: unknown } | null)?.valid !== true) {
-      this.#failAttempt(new ConnectError('rejected', `${this.hostName} rejected the CONNECT REQUEST (valid: ${summarize((message.payload as { valid?: unknown }).valid)})`), 1000, false);
+    const problem = connectResponseProblem(message, this.#connectId!, this.hostName);
+    if (problem) {
+      this.#failAttempt(problem.error, problem.closeCode, false);
       return;
     }
     this.#clock.clearTimeout(this.#attemptTimer);
@@ -433,7 +406,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       try {
         this.emit('disconnected', info);
       } catch (err) {
-        this.#unexpected('disconnected listener', err);
+        this.#barrier.fault('disconnected listener', err);
       }
     }
   }
