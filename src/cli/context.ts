@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig, type Config, type ConfigKey, type LoadedConfig } from '../config/index.js';
-import { NbwssError, UsageError } from '../errors.js';
+
+export { action, reportError } from './action.js';
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -25,38 +26,6 @@ export function loadCliConfig(options: GlobalOptions, overrides?: Partial<Record
 /** Shorthand for commands that only need the config object. */
 export function cliConfig(options: GlobalOptions): Readonly<Config> {
   return loadCliConfig(options).config;
-}
-
-/** Print an error the way every command does and choose the exit code (1 operational, 2 usage). */
-export function reportError(err: unknown): number {
-  if (err instanceof UsageError) {
-    process.stderr.write(`nbwss: ${err.message}\n`);
-    return 2;
-  }
-  if (err instanceof NbwssError) {
-    const detail = (err as { detail?: string }).detail;
-    process.stderr.write(`nbwss: ${err.message}${detail ? ` (${detail})` : ''}\n`);
-    return 1;
-  }
-  const e = err as Error;
-  process.stderr.write(`nbwss: ${e?.message ?? String(err)}\n`);
-  if (process.env.NBWSS_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-  return 1;
-}
-
-/**
- * Wrap a command action: runs it, prints errors, sets the exit code. The action may return a number (exit code)
- * or a promise of one.
- */
-export function action<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      const code = await fn(...args);
-      if (typeof code === 'number') process.exitCode = code;
-    } catch (err) {
-      process.exitCode = reportError(err);
-    }
-  };
 }
 
 /** Write an aligned text table (human output). */

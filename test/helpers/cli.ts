@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './tmp.js';
 
 /**
- * The built CLI (`node dist/cli/main.js`), spawned for real. `npm test` builds first (pretest); when running test
- * files alone, `npm run build` first.
+ * The built CLI (`node dist/cli/main.js`), spawned for real. The vitest global setup (test/helpers/build-dist.ts)
+ * builds it before every run, so it is never stale.
  */
 export const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** Throws a clear error when the CLI has not been built (for a `beforeAll`; runCli and spawnNbwss check it too). */
 export function assertBuilt(): void {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: the vitest global setup (test/helpers/build-dist.ts) builds it: was it skipped?`);
 }
 
 /** util-linux `script` runs a command on a pseudo-terminal: the way to test an interactive prompt. */
