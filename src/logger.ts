@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { ConfigError } from './errors.js';
 
 export type { Logger } from 'pino';
 
@@ -39,11 +40,22 @@ export function createLogger(options: LoggerOptions): Logger {
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' };
   const base = { level: options.level, redact, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (options.stream) return pino(base, options.stream as pino.DestinationStream);
-  if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    return pino(base, pino.destination({ dest: options.file, append: true, mkdir: true, sync: false }));
-  }
+  if (options.file) return pino(base, pino.destination({ fd: openLogFile(options.file), sync: false }));
   return pino(base, pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * Open `log.file` for appending, now: a file that cannot be opened is an error naming it at start, not an
+ * 'error' event of the asynchronous writer later (which would end the process, and which raced with the removal
+ * of the demo's temp folder).
+ */
+function openLogFile(file: string): number {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    return openSync(file, 'a');
+  } catch (err) {
+    throw new ConfigError(`cannot open log.file ${file}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** A logger that drops everything (library use, tests that do not look at logs). */

@@ -36,7 +36,7 @@ describe('nbwss CLI: help and usage', () => {
   it('--help and endpoints --help exit 0 and describe the commands', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    expect(top.stdout).toMatch(/endpoints\s+manage the cloud wss:\/\/ endpoints/);
+    expect(top.stdout).toMatch(/endpoints <command>\s+manage the cloud wss:\/\/ endpoints/);
     const group = await runCli(['endpoints', '--help']);
     expect(group.code).toBe(0);
     for (const cmd of ['validate', 'add', 'list', 'show', 'activate', 'deactivate', 'delete', 'update-token']) expect(group.stdout).toContain(cmd);
