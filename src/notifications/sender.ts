@@ -5,7 +5,9 @@ import type { Logger } from '../logger.js';
 import { newMessageId, sameId, type Message } from '../protocol/messages.js';
 import type { DeliveryGroup, InflightBatch, OutboxStore } from '../store/outbox-store.js';
 import type { AckIgnoredEvent, BatchInfo, NotificationConfig, NotificationEvents } from './events.js';
-import { PayloadBuilder, notificationRequest, notificationRequestBytes, rebuildPayload, type Payload } from './frame.js';
+import { readBatch } from './batch-reader.js';
+import { notificationRequest, notificationRequestBytes, rebuildPayload, type Payload } from './frame.js';
+import type { PayloadCache } from './payload-cache.js';
 
 /**
  * `idle`: nothing in flight; waits for a raise, the poll timer (`notification.scheduledRate`) or the moment the
@@ -33,6 +35,8 @@ export interface GroupSenderOptions {
   logger: Logger;
   /** Where `batchSent`, `batchResent`, `batchAcked` and `ackIgnored` are emitted. */
   events: EventEmitter<NotificationEvents>;
+  /** Payloads shared with the other groups' senders (fan-out); none: every batch is read here. */
+  payloads?: PayloadCache;
 }
 
 interface Inflight extends InflightBatch {
@@ -60,6 +64,7 @@ export class GroupSender {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #events: EventEmitter<NotificationEvents>;
+  readonly #payloads: PayloadCache | undefined;
   #state: SenderState = 'idle';
   #inflight: Inflight | undefined;
   #nextEligibleAt: number | undefined;
@@ -76,6 +81,7 @@ export class GroupSender {
     this.#clock = options.clock;
     this.#log = options.logger.child({ groupId: this.groupId, hostName: this.channel.hostName });
     this.#events = options.events;
+    this.#payloads = options.payloads;
   }
 
   get state(): SenderState {
@@ -124,20 +130,33 @@ export class GroupSender {
     if (!sameId(message.id, inflight.id)) return this.#ignore(message, from, 'unknown_id');
     if (!Array.isArray(message.payload) || message.payload.length !== 0) return this.#ignore(message, from, 'non_empty_payload');
     const now = this.#clock.now();
-    let committed: boolean;
+    let committed = false;
+    let next: Inflight | undefined;
     try {
-      committed = this.#outbox.acknowledge(this.groupId, inflight.id, now);
+      // one commit: the acknowledgement (cursor moved, in-flight cleared) and the next batch recorded in flight
+      this.#outbox.transaction(() => {
+        committed = this.#outbox.acknowledge(this.groupId, inflight.id, now);
+        if (committed) next = this.#prepareSafely(inflight.lastSeq, now);
+      });
     } catch (err) {
       // the batch stays in flight; the endpoint acknowledges the resend
       this.#log.error({ err, id: inflight.id }, 'cannot record the notification acknowledgement');
       return;
     }
-    if (!committed) this.#log.warn({ id: inflight.id }, 'acknowledged batch no longer recorded in flight (group deleted or re-added)');
     this.#clearTimers();
     this.#inflight = undefined;
     this.#state = 'idle';
     this.#emit('batchAcked', { ...this.#info(inflight, from.hostName), latencyMs: now - inflight.firstSentAt });
-    this.#next();
+    if (!committed) {
+      this.#log.warn({ id: inflight.id }, 'acknowledged batch no longer recorded in flight (group deleted or re-added)');
+      this.#next();
+    } else if (this.#state !== 'idle') {
+      // a listener stopped this sender: a batch recorded in flight waits in the database for the next sender
+    } else if (next !== undefined) {
+      this.#launch(next);
+    } else {
+      this.#armIdle();
+    }
   }
 
   #ignore(message: Message, from: Channel, reason: AckIgnoredEvent['reason']): void {
@@ -190,32 +209,38 @@ export class GroupSender {
 
   /** Read the eligible rows after the cursor into one request, record it in flight, send it. */
   #sendNext(group: DeliveryGroup): void {
-    const config = this.#config();
-    const now = this.#clock.now();
-    const delayMs = config.delay * 1000;
-    const eligibleUntil = now - delayMs;
-    const builder = new PayloadBuilder();
-    // with no delay every row is eligible: read the batch at once; else stop reading at the first row that waits
-    const rows = delayMs === 0 ? this.#outbox.readAfter(group.cursorSeq, config.maxBatchSize) : this.#outbox.rowsAfter(group.cursorSeq, config.maxBatchSize);
-    for (const row of rows) {
-      // eligibility is a prefix in seq order: the cursor cannot skip a row that is not yet eligible
-      if (row[3] > eligibleUntil) {
-        this.#nextEligibleAt = row[3] + delayMs;
-        break;
-      }
-      if (!builder.add(row)) break;
+    const inflight = this.#prepare(group.cursorSeq, this.#clock.now());
+    if (inflight !== undefined) this.#launch(inflight);
+  }
+
+  /** {@link #prepare}, logging a failure (then the next poll retries) instead of throwing. */
+  #prepareSafely(cursorSeq: number, now: number): Inflight | undefined {
+    try {
+      return this.#prepare(cursorSeq, now);
+    } catch (err) {
+      this.#log.error({ err }, 'cannot read the outbox; retrying at the next poll');
+      return undefined;
     }
-    if (builder.count === 0) return;
-    const payload = builder.build();
+  }
+
+  /** The next batch after `cursorSeq`, recorded in flight (not sent yet); undefined when none is eligible. */
+  #prepare(cursorSeq: number, now: number): Inflight | undefined {
+    const { payload, nextEligibleAt } = readBatch(this.#outbox, this.#payloads, cursorSeq, this.#config(), now);
+    this.#nextEligibleAt = nextEligibleAt;
+    if (payload === undefined) return undefined;
     const batch: InflightBatch = { id: newMessageId(), firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, count: payload.count, timeStamp: epochSeconds(this.#clock) };
     if (!this.#outbox.setInflight(this.groupId, batch, now)) {
       this.#log.warn({ id: batch.id }, 'could not record the batch in flight (group changed meanwhile); retrying');
-      return;
+      return undefined;
     }
-    const inflight: Inflight = { ...batch, payload, bytes: 0, firstSentAt: now, sendCount: 1 };
+    this.#nextEligibleAt = undefined;
+    return { ...batch, payload, bytes: 0, firstSentAt: now, sendCount: 1 };
+  }
+
+  /** Send a batch just recorded in flight, for the first time. */
+  #launch(inflight: Inflight): void {
     this.#inflight = inflight;
     this.#state = 'awaitingAck';
-    this.#nextEligibleAt = undefined;
     this.#transmit(inflight);
     this.#emit('batchSent', this.#info(inflight, this.channel.hostName));
   }

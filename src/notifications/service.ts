@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Message } from '../protocol/messages.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import type { NotificationConfig, NotificationEvents } from './events.js';
+import { PAYLOAD_CACHE_BYTES, PayloadCache } from './payload-cache.js';
 import { RetentionPruner } from './retention.js';
 import { GroupSender } from './sender.js';
 import { readDeliveryStatus, type DeliveryStatus } from './status.js';
@@ -33,6 +34,11 @@ export interface NotificationServiceOptions {
   clock?: Clock;
   /** Prune the outbox on a timer while started (default true). */
   retention?: boolean;
+  /**
+   * Bytes of payloads shared between the groups' senders (fan-out: groups at the same cursor read and build a
+   * payload once); 0 turns sharing off. Default {@link PAYLOAD_CACHE_BYTES}.
+   */
+  payloadCacheBytes?: number;
 }
 
 /**
@@ -49,6 +55,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
   readonly #clock: Clock;
   readonly #pruner: RetentionPruner | undefined;
   readonly #senders = new Map<string, GroupSender>();
+  readonly #payloads: PayloadCache | undefined;
   #started = false;
 
   constructor(options: NotificationServiceOptions) {
@@ -61,6 +68,8 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     if (options.retention !== false) {
       this.#pruner = new RetentionPruner({ outbox: this.#outbox, config: this.#config, clock: this.#clock, logger: this.#log });
     }
+    const cacheBytes = options.payloadCacheBytes ?? PAYLOAD_CACHE_BYTES;
+    this.#payloads = cacheBytes > 0 ? new PayloadCache(cacheBytes) : undefined;
     this.attach = this.attach.bind(this);
     this.detach = this.detach.bind(this);
     this.handleResponse = this.handleResponse.bind(this);
@@ -94,7 +103,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     const previous = this.#senders.get(channel.groupId);
     if (previous?.channel === channel) return;
     previous?.stop();
-    const sender = new GroupSender({ channel, outbox: this.#outbox, config: this.#config, clock: this.#clock, logger: this.#log, events: this });
+    const sender = new GroupSender({ channel, outbox: this.#outbox, config: this.#config, clock: this.#clock, logger: this.#log, events: this, payloads: this.#payloads });
     this.#senders.set(channel.groupId, sender);
     this.#log.debug({ groupId: channel.groupId, hostName: channel.hostName, connectionId: channel.connectionId }, 'notification sender attached');
     sender.start();

@@ -146,6 +146,7 @@ export class OutboxStore {
       after: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
       range: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(true),
       group: db.prepare('SELECT * FROM delivery_groups WHERE group_id = ?'),
+      newest: db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)").pluck(),
       groupCount: db.prepare('SELECT COUNT(*) FROM delivery_groups').pluck(),
       // One primary-key lookup per group for the oldest pending row; the backlog is arithmetic (see groups()).
       groups: db.prepare(
@@ -245,6 +246,19 @@ export class OutboxStore {
   /** The rows after `afterSeq`, in seq order, at most `limit`, all at once (faster than iterating when all are wanted). */
   readAfter(afterSeq: number, limit: number): OutboxRow[] {
     return this.#stmts.after.all(afterSeq, limit) as OutboxRow[];
+  }
+
+  /** The newest seq ever assigned (0 when none): no row after it exists. Cheap (one row of `sqlite_sequence`). */
+  newestSeq(): number {
+    return this.#stmts.newest.get() as number;
+  }
+
+  /**
+   * Run `fn` in one write transaction: the sender acknowledges a batch and records the next one in flight with one
+   * commit. A throw inside rolls back every write of `fn`.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#store.transaction(fn);
   }
 
   /** The rows `firstSeq..lastSeq` (an in-flight batch, rebuilt for a resend after a restart or failover). */
