@@ -291,7 +291,8 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
       const details = status.groups.map((g): RealizationDetail => {
         const d: RealizationDetail = { groupId: g.groupId, hostName: g.connectedEndpoint, state: g.cursor >= r.lastSeq ? 'in_sync' : 'in_progress' };
         if (d.state === 'in_progress') {
-          if (!g.connectedEndpoint) d.failure_message = 'no endpoint of the group is connected';
+          if (g.deleted) d.failure_message = `the group's last endpoint was deleted: add one again to deliver (its place is kept until ${new Date(g.deleted.expiresAt).toISOString()})`;
+          else if (!g.connectedEndpoint) d.failure_message = 'no endpoint of the group is connected';
           else if (g.inflight && g.inflight.sendCount > 1) d.failure_message = `batch ${g.inflight.id} sent ${g.inflight.sendCount} times without an acknowledgement`;
         }
         return d;

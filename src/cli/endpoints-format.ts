@@ -1,6 +1,6 @@
 import type { CertificateInfo } from '../certificates.js';
 import type { FetchedCertificate } from '../endpoints/certificate.js';
-import type { CertificateSummary, EndpointSummary, EndpointView } from '../endpoints/service.js';
+import type { CertificateSummary, EndpointSummary, EndpointView, UpdateResult } from '../endpoints/service.js';
 import type { PublicDetails } from '../endpoints/validate.js';
 import { formatTable } from './context.js';
 
@@ -98,4 +98,24 @@ export function formatView(v: EndpointView): string {
   out += formatCertificate(v.certificate, v.trust === 'ca' ? 'Certificate seen at add' : 'Pinned certificate');
   if (v.caCertificate) out += formatCertificate(v.caCertificate, 'Trusted CA');
   return out;
+}
+
+/** The first line of `nbwss endpoints update`: what changed, before → after. */
+export function formatUpdate(r: Pick<UpdateResult, 'endpoint' | 'previous' | 'changed'>): string {
+  if (r.changed.length === 0) return `${r.endpoint.hostName} unchanged\n`;
+  const parts = r.changed.map((f) => {
+    if (f === 'priority') return `priority ${r.previous.priority} → ${r.endpoint.priority}`;
+    if (f === 'url') return `url ${r.previous.url} → ${r.endpoint.url}`;
+    if (f === 'token') return 'token replaced';
+    return `certificate SHA-256 ${r.previous.fingerprint} → ${r.endpoint.fingerprint}`;
+  });
+  return `Updated ${r.endpoint.hostName} (group ${r.endpoint.groupId}): ${parts.join('; ')}\n`;
+}
+
+/** What `nbwss endpoints delete` adds when the deleted endpoint was its group's last. */
+export function formatLastOfGroup(groupId: string, undelivered: number, keptUntil: string): string {
+  return (
+    `It was the last endpoint of group ${groupId}, which holds ${undelivered} undelivered notification${undelivered === 1 ? '' : 's'}. ` +
+    `The group keeps its place until ${keptUntil} (notification.retention): add an endpoint of group ${groupId} again to deliver them.\n`
+  );
 }

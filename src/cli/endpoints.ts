@@ -5,9 +5,10 @@ import type { Config } from '../config/index.js';
 import { fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
 import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
 import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
+import { describeUpdateTiming } from '../endpoints/service.js';
 import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
-import { describeTrust, formatCertificate, formatDetails, formatList, formatView, validityWarnings } from './endpoints-format.js';
+import { describeTrust, formatCertificate, formatDetails, formatLastOfGroup, formatList, formatUpdate, formatView, validityWarnings } from './endpoints-format.js';
 import { openServices, type Services } from './services.js';
 
 /**
@@ -146,6 +147,65 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+interface UpdateCliOptions extends GlobalOptions {
+  priority?: string;
+  url?: string;
+  tokenFile?: string;
+  tokenStdin?: boolean;
+  acceptCertificate?: boolean;
+  fingerprint?: string;
+  ca?: string;
+  json?: boolean;
+}
+
+/** A token from `--token-file` or `--token-stdin` (trailing newlines dropped), or undefined when neither is given. */
+async function readToken(opts: UpdateCliOptions): Promise<string | undefined> {
+  if (opts.tokenFile !== undefined && opts.tokenStdin) throw new UsageError('give either --token-file FILE or --token-stdin, not both');
+  let token: string;
+  if (opts.tokenFile !== undefined) token = readInputFile(opts.tokenFile, '--token-file', 64 * 1024).replace(/[\r\n]+$/, '');
+  else if (opts.tokenStdin) token = (await readStdin()).replace(/[\r\n]+$/, '');
+  else return undefined;
+  if (token === '') throw new InputError(`no token in ${opts.tokenFile ?? 'stdin'}`);
+  return token;
+}
+
+async function updateAction(host: string, opts: UpdateCliOptions): Promise<void> {
+  const { config } = loadCliConfig(opts);
+  let priority: number | undefined;
+  if (opts.priority !== undefined) {
+    priority = opts.priority.trim() === '' ? NaN : Number(opts.priority);
+    if (!Number.isFinite(priority)) throw new UsageError(`--priority must be a number, got "${opts.priority}"`);
+  }
+  const token = await readToken(opts);
+  const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+  await withServices(config, async (s) => {
+    const result = await s.endpoints.update(host, {
+      ...(priority !== undefined ? { priority } : {}),
+      ...(opts.url !== undefined ? { url: opts.url } : {}),
+      ...(token !== undefined ? { token } : {}),
+      ...(opts.acceptCertificate ? { acceptCertificate: true } : {}),
+      ...(opts.fingerprint !== undefined ? { fingerprint: opts.fingerprint } : {}),
+      ...(caPem ? { caPem } : {}),
+    });
+    if (result.certificate) for (const w of validityWarnings(result.certificate)) warn(w);
+    const appliesWhen = describeUpdateTiming(result);
+    if (opts.json) {
+      const { pem: _pem, ...certificate } = result.certificate ?? { pem: '' };
+      return json({ endpoint: result.endpoint, changed: result.changed, redial: result.redial, appliesWhen, ...(result.certificate ? { certificate } : {}) });
+    }
+    out(formatUpdate(result) + `${appliesWhen[0]!.toUpperCase()}${appliesWhen.slice(1)}.\n`);
+  });
+}
+
+async function deleteAction(host: string, opts: GlobalOptions & { json?: boolean }): Promise<void> {
+  const { config } = loadCliConfig(opts);
+  const result = await withServices(config, (s) => s.endpoints.delete(host));
+  const keptUntil = result.lastOfGroup ? new Date(Date.now() + config.notification.retention * 1000).toISOString() : null;
+  if (opts.json) return json({ hostName: host, deleted: true, groupId: result.groupId, lastOfGroup: result.lastOfGroup, undeliveredNotifications: result.undelivered, keptUntil });
+  out(`${host} deleted\n`);
+  if (keptUntil) out(formatLastOfGroup(result.groupId, result.undelivered, keptUntil));
+}
+
 async function updateTokenAction(host: string, opts: GlobalOptions & { file?: string; tokenStdin?: boolean }): Promise<void> {
   if (Boolean(opts.file) === Boolean(opts.tokenStdin)) throw new UsageError('give exactly one of --file FILE or --token-stdin');
   let token: string;
@@ -182,6 +242,7 @@ Examples:
   nbwss endpoints add --file ep2.json --ca corp-ca.pem     # trust any certificate from that CA
   nbwss endpoints list --json
   nbwss endpoints deactivate ep1.example.com
+  nbwss endpoints update ep1.example.com --priority 2 --accept-certificate
   nbwss endpoints update-token ep1.example.com --token-stdin < new-token.txt
 
 The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never printed unless --show-token.`,
@@ -222,7 +283,6 @@ The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never 
   const simple = [
     ['activate', 'set ACTIVATED: connected to at the next run of the connection task', (s: Services, h: string) => s.endpoints.activate(h), 'activated'],
     ['deactivate', 'set DEACTIVATED: never connected to; an open connection closes at the next run', (s: Services, h: string) => s.endpoints.deactivate(h), 'deactivated'],
-    ['delete', 'delete the endpoint and its pinned certificate', (s: Services, h: string) => s.endpoints.delete(h), 'deleted'],
   ] as const;
   for (const [name, description, run, done] of simple) {
     withConfigOption(group.command(name).argument('<host>', 'the endpoint host name'))
@@ -234,6 +294,45 @@ The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never 
         }),
       );
   }
+
+  withConfigOption(group.command('delete').argument('<host>', 'the endpoint host name'))
+    .description("delete the endpoint and its pinned certificate (the group's last: the group keeps its undelivered notifications)")
+    .option('--json', 'print {hostName, deleted, groupId, lastOfGroup, undeliveredNotifications, keptUntil} as JSON')
+    .addHelpText(
+      'after',
+      `
+Deleting a group's last endpoint keeps the group's place (cursor and in-flight batch) for notification.retention:
+adding an endpoint of the group again (the guide's way to renew a token) resumes delivery exactly there. The output
+says how many notifications wait for the group. To change an endpoint, prefer nbwss endpoints update.`,
+    )
+    .action(action(deleteAction));
+
+  withConfigOption(group.command('update').argument('<host>', 'the endpoint host name'))
+    .usage('<host> [--priority N] [--url URL] [--token-file FILE | --token-stdin] [--accept-certificate | --fingerprint SHA256 | --ca FILE] [options]')
+    .description('change one endpoint in place (priority, url, token, certificate pin); its group and subscription stay')
+    .option('--priority <n>', 'the new priority (a number; lower is preferred)')
+    .option('--url <url>', 'the new wss:// URL (its certificate must match the pin, or give a trust option)')
+    .option('--token-file <file>', 'read the new token from this file (trailing newlines are dropped)')
+    .option('--token-stdin', 'read the new token from stdin (trailing newlines are dropped)')
+    .addOption(new Option('--accept-certificate', 'pin the certificate the endpoint presents now (e.g. after it renewed it)').conflicts('fingerprint'))
+    .option('--fingerprint <sha256>', 'pin the certificate presented now only if it has this SHA-256 fingerprint')
+    .option('--ca <file>', 'PEM CA: trust any certificate chaining to it that names the host (replaces the pin)')
+    .option('--json', 'print {endpoint, changed, redial, appliesWhen, certificate} as JSON')
+    .addHelpText(
+      'after',
+      `
+The certificate is checked exactly as add checks it, with the same messages. A new url alone must present the
+pinned certificate (or one chaining to the stored CA). A change of url or certificate takes effect at the next run
+of the connection task: an open connection is closed then and dialled again, and the group's in-flight batch is
+resent (nothing is lost). A priority applies when the group next picks an endpoint; a token at the next CONNECT.
+
+Examples:
+  nbwss endpoints update ep1.example.com --priority 1
+  nbwss endpoints update ep1.example.com --token-stdin < new-token.txt
+  nbwss endpoints update ep1.example.com --accept-certificate          # re-pin a renewed certificate
+  nbwss endpoints update ep1.example.com --url wss://ep1-b.example.com/nbwss --fingerprint AB:CD:…`,
+    )
+    .action(action(updateAction));
 
   withConfigOption(group.command('update-token').argument('<host>', 'the endpoint host name').usage('<host> (--file FILE | --token-stdin) [options]'))
     .description('replace the token (rotation), keeping the certificate pin')

@@ -55,7 +55,7 @@ batch was sent (more than 1: resent, not yet acknowledged).`,
         if (!existsSync(config.db.path)) throw new InputError(`no database at ${config.db.path} (db.path): nothing was added or raised yet`);
         const store = Store.open(config.db.path);
         try {
-          const status = readDeliveryStatus(new OutboxStore(store));
+          const status = readDeliveryStatus(new OutboxStore(store), config.notification);
           process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
         } finally {
           store.close();

@@ -1,13 +1,13 @@
-import { X509Certificate } from 'node:crypto';
 import type { CertificateInfo } from '../certificates.js';
-import { normalizeFingerprint, describeCertificate } from '../certificates.js';
+import { describeCertificate } from '../certificates.js';
 import { systemClock, type Clock } from '../clock.js';
-import { CertificateRejectedError, EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
+import { CertificateRejectedError, EndpointError, GuideMessages, UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ConnectionState, EndpointRecord, EndpointState, EndpointStore } from '../store/endpoint-store.js';
+import type { ConnectionState, DeletedEndpoint, EndpointChanges, EndpointRecord, EndpointState, EndpointStore } from '../store/endpoint-store.js';
 import { fetchCertificate as defaultFetcher, type CertificateFetcher, type FetchedCertificate } from './certificate.js';
 import type { TokenCipher } from './token-cipher.js';
-import { parseEndpointDetails, publicDetails, validateToken, type EndpointDetails, type PublicDetails } from './validate.js';
+import { checkPresentedCertificate, checkTrustOptions, type TrustOptions } from './trust.js';
+import { parseEndpointDetails, publicDetails, validateEndpointUrl, validateToken, type EndpointDetails, type PublicDetails } from './validate.js';
 
 /** Dependencies of {@link EndpointService}. */
 export interface EndpointServiceOptions {
@@ -58,13 +58,7 @@ export interface ValidationResult {
 }
 
 /** How `add` decides to trust the endpoint's certificate. At least one is needed. */
-export interface AddOptions {
-  /** Trust the certificate presented now (trust on first use). */
-  acceptCertificate?: boolean;
-  /** The SHA-256 fingerprint the operator accepted at validate; the certificate presented now must match it. */
-  fingerprint?: string;
-  /** A CA (PEM): the certificate must chain to it and name the URL's host; later connections trust that CA. */
-  caPem?: string;
+export interface AddOptions extends TrustOptions {
   /** Ask the operator (a TTY prompt in the CLI); false aborts the add. */
   confirm?: (certificate: FetchedCertificate, details: PublicDetails) => Promise<boolean>;
 }
@@ -73,6 +67,51 @@ export interface AddOptions {
 export interface AddResult {
   endpoint: EndpointSummary;
   certificate: FetchedCertificate;
+}
+
+/** What {@link EndpointService.update} may change (absent: kept). The trust options are those of `add`. */
+export interface EndpointUpdate extends TrustOptions {
+  priority?: number;
+  url?: string;
+  token?: string;
+}
+
+/** A field {@link EndpointService.update} changed. */
+export type UpdatedField = 'priority' | 'url' | 'token' | 'certificate';
+
+/** What {@link EndpointService.update} returns. */
+export interface UpdateResult {
+  endpoint: EndpointSummary;
+  /** The endpoint before the change. */
+  previous: EndpointSummary;
+  /** What actually changed (a value equal to the stored one changes nothing). */
+  changed: UpdatedField[];
+  /**
+   * The url or the certificate trust changed: the connection task closes an open connection to the endpoint at its
+   * next run and dials it again (the group's in-flight batch is then resent, nothing is lost).
+   */
+  redial: boolean;
+  /** The certificate presented at the url, when it was fetched (a new url or a trust option). */
+  certificate?: FetchedCertificate;
+}
+
+/**
+ * When an update takes effect, in words (the CLI prints it, the API returns it as `appliesWhen`): a url or
+ * certificate change at the next run of the connection task, which closes an open connection and dials again;
+ * a priority when the group next picks an endpoint (no preemption); a token at the next CONNECT.
+ */
+export function describeUpdateTiming(result: Pick<UpdateResult, 'changed' | 'redial' | 'endpoint'>): string {
+  if (result.changed.length === 0 && !result.redial) return `nothing changed: ${result.endpoint.hostName} already has these settings`;
+  const parts: string[] = [];
+  if (result.redial) {
+    parts.push(
+      'the new url or certificate takes effect at the next run of the connection task (connectionInfo.period): an open ' +
+        `connection to ${result.endpoint.hostName} is closed then and dialled again; the group's undelivered notifications wait and are resent, none is lost`,
+    );
+  }
+  if (result.changed.includes('priority')) parts.push('the priority applies when the group next picks an endpoint (an open connection is kept: no preemption)');
+  if (result.changed.includes('token') && !result.redial) parts.push('the new token is sent at the next CONNECT (an open connection is kept)');
+  return parts.join('; ');
 }
 
 /** The list view of a stored endpoint (never the token). */
@@ -151,29 +190,7 @@ export class EndpointService {
       throw new EndpointError('NBWSS_ERR_ALREADY_EXISTS', GuideMessages.alreadyExists, { detail: `hostName ${checked.hostName}` });
     }
     const certificate = await this.#fetch(checked.url, { timeoutMs: this.#timeoutMs, hostName: checked.hostName, caPem: options.caPem });
-    const ssl = (detail: string) => new EndpointError('NBWSS_ERR_SSL_SETUP', GuideMessages.sslSetupFailed, { detail });
-    if (options.caPem) {
-      if (!certificate.chainVerified) throw ssl(`the certificate does not chain to the CA given with --ca: ${certificate.chainError ?? 'unknown reason'}`);
-      if (certificate.hostnameError) throw ssl(certificate.hostnameError);
-    } else if (!certificate.selfSigned && !certificate.chainVerified) {
-      // A pinned certificate is trusted alone when self-signed, or through the public roots plus the pin
-      // (connection/tls-pin.ts): OpenSSL (Node 20) takes no other kind of anchor. Refuse now rather than store an
-      // endpoint that could never connect.
-      throw ssl(
-        `this certificate is neither self-signed nor issued by a public CA (issuer "${certificate.issuer}": ` +
-          `${certificate.chainError ?? 'chain not verified'}): add the endpoint with --ca FILE (the root CA of its chain) instead`,
-      );
-    }
-    if (expected !== undefined) {
-      if (certificate.fingerprint256 !== expected) {
-        throw new EndpointError('NBWSS_ERR_CERTIFICATE_MISMATCH', GuideMessages.certificateMismatch, {
-          detail: `accepted ${expected}, the server now presents ${certificate.fingerprint256}`,
-        });
-      }
-    } else if (!options.acceptCertificate && !options.caPem) {
-      const yes = await options.confirm!(certificate, publicDetails(checked));
-      if (!yes) throw new CertificateRejectedError(`certificate of ${checked.hostName} not accepted; nothing was added`);
-    }
+    await checkPresentedCertificate(certificate, options, expected, () => options.confirm!(certificate, publicDetails(checked)), checked.hostName, 'added');
 
     const now = this.#clock.now();
     let rec: EndpointRecord;
@@ -239,15 +256,84 @@ export class EndpointService {
     this.#log.info({ hostName }, 'endpoint deactivated');
   }
 
-  /** Delete the endpoint and its pinned certificate. Throws `no entity was found`, or `Failed to remove certificate…`. */
-  delete(hostName: string): void {
+  /**
+   * Delete the endpoint and its pinned certificate. Throws `no entity was found`, or `Failed to remove certificate…`.
+   * When it was its group's last endpoint the group keeps its place (a tombstone, `notification.retention`): the
+   * result says how many notifications wait for the group.
+   */
+  delete(hostName: string): DeletedEndpoint {
+    let result: DeletedEndpoint;
     try {
-      this.#endpoints.delete(hostName);
+      result = this.#endpoints.delete(hostName, this.#clock.now());
     } catch (err) {
       if (err instanceof EndpointError) throw err;
       throw new EndpointError('NBWSS_ERR_CERTIFICATE_REMOVE', GuideMessages.certificateRemoveFailed(hostName), { cause: err, detail: (err as Error).message });
     }
-    this.#log.info({ hostName }, 'endpoint deleted');
+    if (result.lastOfGroup) {
+      this.#log.info({ hostName, groupId: result.groupId, undelivered: result.undelivered }, 'endpoint deleted: the last of its group; the group keeps its place');
+    } else {
+      this.#log.info({ hostName, groupId: result.groupId }, 'endpoint deleted');
+    }
+    return result;
+  }
+
+  /**
+   * Change one endpoint in place (`nbwss endpoints update`, `PATCH /api/endpoints/{hostName}`): priority, url, token,
+   * certificate trust. Never touches the group or its delivery place. A new url or a trust option fetches the
+   * certificate the endpoint presents at the (new) url and checks it exactly as {@link add} does: with a trust
+   * option the certificate is pinned again (or the CA replaced); with a new url alone it must match the stored pin
+   * (or chain to the stored CA). Throws `no entity was found`, the guide's messages of `add`, {@link UsageError}
+   * when nothing is to change.
+   */
+  async update(hostName: string, changes: EndpointUpdate): Promise<UpdateResult> {
+    const rec = this.#endpoints.require(hostName);
+    const trustGiven = changes.acceptCertificate === true || changes.fingerprint !== undefined || changes.caPem !== undefined;
+    if (changes.priority === undefined && changes.url === undefined && changes.token === undefined && !trustGiven) {
+      throw new UsageError('nothing to update: give a new priority, url, token, or a trust decision (accept the certificate, a fingerprint, or a CA)');
+    }
+    if (changes.priority !== undefined && (typeof changes.priority !== 'number' || !Number.isFinite(changes.priority))) {
+      throw new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail: 'priority must be a number' });
+    }
+    if (changes.url !== undefined) validateEndpointUrl(changes.url);
+    if (changes.token !== undefined) validateToken(changes.token);
+    const expected = trustGiven ? checkTrustOptions(changes) : undefined;
+    const url = changes.url ?? rec.url;
+    const set: EndpointChanges = {};
+    let certificate: FetchedCertificate | undefined;
+    if (changes.url !== undefined || trustGiven) {
+      const caPem = trustGiven ? changes.caPem : (rec.caPem ?? undefined);
+      certificate = await this.#fetch(url, { timeoutMs: this.#timeoutMs, hostName, caPem });
+      if (trustGiven) {
+        await checkPresentedCertificate(certificate, changes, expected, undefined, hostName, 'changed');
+        set.trust = { certPem: certificate.pem, certFingerprint: certificate.fingerprint256, caPem: changes.caPem ?? null };
+      } else if (rec.caPem) {
+        await checkPresentedCertificate(certificate, { caPem: rec.caPem }, undefined, undefined, hostName, 'changed');
+        set.trust = { certPem: certificate.pem, certFingerprint: certificate.fingerprint256, caPem: rec.caPem };
+      } else if (certificate.fingerprint256 !== rec.certFingerprint) {
+        throw new EndpointError('NBWSS_ERR_CERTIFICATE_MISMATCH', GuideMessages.certificateMismatch, {
+          detail: `pinned ${rec.certFingerprint}, the server at ${url} presents ${certificate.fingerprint256}: to trust it, update with --fingerprint (or --accept-certificate)`,
+        });
+      }
+    }
+    if (changes.url !== undefined && changes.url !== rec.url) set.url = changes.url;
+    if (changes.priority !== undefined && changes.priority !== rec.priority) set.priority = changes.priority;
+    if (changes.token !== undefined) set.tokenEnc = this.#cipher.encrypt(changes.token, hostName);
+    if (set.trust && set.trust.certFingerprint === rec.certFingerprint && set.trust.caPem === rec.caPem && set.url === undefined) delete set.trust;
+    let updated: EndpointRecord;
+    try {
+      updated = this.#endpoints.update(hostName, set, this.#clock.now());
+    } catch (err) {
+      if (err instanceof EndpointError) throw err;
+      throw new EndpointError('NBWSS_ERR_TRUSTSTORE_WRITE', GuideMessages.truststoreWriteFailed, { cause: err, detail: (err as Error).message });
+    }
+    const changed: UpdatedField[] = [];
+    if (set.priority !== undefined) changed.push('priority');
+    if (set.url !== undefined) changed.push('url');
+    if (set.tokenEnc !== undefined) changed.push('token');
+    if (set.trust !== undefined && (set.trust.certFingerprint !== rec.certFingerprint || set.trust.caPem !== rec.caPem)) changed.push('certificate');
+    const redial = updated.dialRevision !== rec.dialRevision;
+    this.#log.info({ hostName, groupId: rec.groupId, changed, fingerprint: updated.certFingerprint, trust: trustMode(updated), redial }, 'endpoint updated');
+    return { endpoint: toSummary(updated), previous: toSummary(rec), changed, redial, ...(certificate ? { certificate } : {}) };
   }
 
   /** Token rotation: replace the token, keeping the pin and everything else. Throws `no entity was found`. */
@@ -267,30 +353,4 @@ export class EndpointService {
 /** Re-check details given programmatically with the same rules as a file (exactly five members and so on). */
 function checkDetails(details: EndpointDetails): EndpointDetails {
   return parseEndpointDetails(JSON.stringify(details));
-}
-
-/** The normalised fingerprint to expect, if any; throws {@link UsageError} when the options cannot decide trust. */
-function checkTrustOptions(options: AddOptions): string | undefined {
-  if (options.acceptCertificate && options.fingerprint !== undefined) {
-    throw new UsageError('give either --accept-certificate or --fingerprint, not both');
-  }
-  if (options.caPem !== undefined) {
-    try {
-      new X509Certificate(options.caPem);
-    } catch (err) {
-      throw new InputError('the CA given with --ca is not a PEM certificate', { cause: err });
-    }
-  }
-  if (options.fingerprint !== undefined) {
-    const fp = normalizeFingerprint(options.fingerprint);
-    if (!fp) throw new UsageError(`--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons optional), got "${options.fingerprint}"`);
-    return fp;
-  }
-  if (!options.acceptCertificate && !options.caPem && !options.confirm) {
-    throw new UsageError(
-      'the endpoint certificate must be trusted explicitly: pass --accept-certificate (trust on first use), ' +
-        '--fingerprint SHA256 (the fingerprint shown by `nbwss endpoints validate`), or --ca FILE',
-    );
-  }
-  return undefined;
 }

@@ -21,6 +21,8 @@ export interface RetentionPrunerOptions {
  * Keeps the outbox bounded (spec §5, issue 4 item 4): on a timer, deletes the notifications that every server
  * group has acknowledged and that were raised more than `notification.retention` s ago. Each run deletes in
  * bounded chunks, one transaction each, yielding to the event loop between chunks, so senders are never held up.
+ * Each run first drops the tombstones (groups whose last endpoint was deleted) older than the retention: until then
+ * they keep their place, and hold pruning back like every group (issue 10 B6).
  */
 export class RetentionPruner {
   readonly #outbox: OutboxStore;
@@ -69,6 +71,12 @@ export class RetentionPruner {
     let total = 0;
     try {
       const cutoff = this.#clock.now() - this.#config().retention * 1000;
+      for (const g of this.#outbox.expireTombstones(cutoff)) {
+        this.#log.warn(
+          { groupId: g.groupId, deletedAt: new Date(g.deletedAt).toISOString(), undelivered: g.undelivered },
+          `server group ${g.groupId} dropped: its last endpoint was deleted more than notification.retention ago; ${g.undelivered} notification(s) it had not acknowledged will not be delivered to it`,
+        );
+      }
       for (let chunk = 0; chunk < this.#maxChunks; chunk++) {
         const deleted = this.#outbox.prune(cutoff, this.#chunkSize);
         total += deleted;

@@ -139,7 +139,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
 
   /** Every group's delivery state (from the database) with its live sender. */
   status(): DeliveryStatus {
-    const status = readDeliveryStatus(this.#outbox, this.#clock.now());
+    const status = readDeliveryStatus(this.#outbox, this.#config(), this.#clock.now());
     for (const g of status.groups) {
       const sender = this.#senders.get(g.groupId);
       g.sender = sender ? sender.status() : null;

@@ -26,6 +26,11 @@ export interface GroupStatus {
   ackedNotifications: number;
   /** epoch ms of the last acknowledgement */
   lastAckedAt: number | null;
+  /**
+   * The group's last endpoint was deleted: its place (cursor, in-flight batch) is kept until `expiresAt` (epoch ms,
+   * `notification.retention` later), so adding an endpoint of the group again resumes delivery there. Null otherwise.
+   */
+  deleted: { at: number; expiresAt: number } | null;
   /** The live sender (only when asked of the running daemon). */
   sender?: SenderStatus | null;
 }
@@ -38,7 +43,13 @@ export interface DeliveryStatus {
   groups: GroupStatus[];
 }
 
-function groupStatus(r: GroupDeliveryRecord, now: number): GroupStatus {
+/** The settings a status read uses (`notification.*`). */
+export interface StatusSettings {
+  /** `notification.retention`, s: how long a deleted group keeps its place. */
+  retention: number;
+}
+
+function groupStatus(r: GroupDeliveryRecord, now: number, settings: StatusSettings): GroupStatus {
   return {
     groupId: r.groupId,
     connectedEndpoint: r.connectedEndpoint,
@@ -51,6 +62,7 @@ function groupStatus(r: GroupDeliveryRecord, now: number): GroupStatus {
     ackedBatches: r.ackedBatches,
     ackedNotifications: r.ackedNotifications,
     lastAckedAt: r.lastAckedAt,
+    deleted: r.deletedAt === null ? null : { at: r.deletedAt, expiresAt: r.deletedAt + settings.retention * 1000 },
   };
 }
 
@@ -58,6 +70,6 @@ function groupStatus(r: GroupDeliveryRecord, now: number): GroupStatus {
  * Read every group's delivery state from the database. Works from another process while the daemon runs (WAL
  * readers do not block the writer); the connected endpoint then comes from the endpoints table.
  */
-export function readDeliveryStatus(outbox: OutboxStore, now: number = Date.now()): DeliveryStatus {
-  return { at: now, outbox: outbox.stats(), groups: outbox.groups().map((g) => groupStatus(g, now)) };
+export function readDeliveryStatus(outbox: OutboxStore, settings: StatusSettings, now: number = Date.now()): DeliveryStatus {
+  return { at: now, outbox: outbox.stats(), groups: outbox.groups().map((g) => groupStatus(g, now, settings)) };
 }

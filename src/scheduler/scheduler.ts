@@ -18,6 +18,8 @@ interface Slot {
   /** Closed by the scheduler (endpoint gone): no reconnect backoff. */
   retired: boolean;
   createdAt: number | undefined;
+  /** The endpoint's dial revision when the connection was made (`nbwss endpoints update` of url or trust bumps it). */
+  dialRevision: number | undefined;
 }
 
 const BACKOFF_BASE_MS = 1000;
@@ -163,11 +165,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const [groupId, slot] of this.#slots) {
       if (slot.state !== 'connected' || !slot.conn) continue;
       const rec = byHost.get(slot.conn.hostName);
-      const why = !rec ? 'endpoint deleted or deactivated' : rec.groupId !== groupId || rec.createdAt !== slot.createdAt ? 'endpoint re-added' : undefined;
+      const why = !rec
+        ? 'endpoint deleted or deactivated'
+        : rec.groupId !== groupId || rec.createdAt !== slot.createdAt
+          ? 'endpoint re-added'
+          : rec.dialRevision !== slot.dialRevision
+            ? 'endpoint updated (url or certificate)'
+            : undefined;
       if (!why) continue;
       slot.retired = true;
       slot.state = 'closing';
-      this.#log.info({ groupId, hostName: slot.conn.hostName, reason: why }, 'closing the connection: endpoint no longer active');
+      this.#log.info({ groupId, hostName: slot.conn.hostName, reason: why }, `closing the connection: ${why}`);
       retiring.set(groupId, slot.conn.close({ code: 1000, reason: why }));
     }
     const planMs = this.#clock.monotonic() - t0;
@@ -200,7 +208,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Try the group's endpoints in order until one is CONNECTED. Resolves true when one is. Never rejects. */
   async #connectGroup(groupId: string, candidates: readonly EndpointSummary[]): Promise<boolean> {
     if (!this.#accepting() || this.#slots.has(groupId)) return false;
-    const slot: Slot = { state: 'connecting', conn: undefined, retired: false, createdAt: undefined };
+    const slot: Slot = { state: 'connecting', conn: undefined, retired: false, createdAt: undefined, dialRevision: undefined };
     this.#slots.set(groupId, slot);
     try {
       for (const rec of candidates) {
@@ -242,6 +250,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const conn = this.#o.createConnection ? this.#o.createConnection(options) : new EndpointConnection(options);
     slot.conn = conn;
     slot.createdAt = rec.createdAt;
+    slot.dialRevision = rec.dialRevision;
     this.#hostsBusy.add(rec.hostName);
     void conn.closed.then(() => this.#hostsBusy.delete(rec.hostName));
     conn.once('connected', () => this.#onConnected(slot, conn, rec));

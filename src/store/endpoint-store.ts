@@ -23,6 +23,8 @@ export interface EndpointRecord {
   lastError: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Bumped when the url or the certificate trust changes (the connection task then dials again). */
+  dialRevision: number;
 }
 
 /** What {@link EndpointStore.insert} takes. */
@@ -45,6 +47,25 @@ interface Row {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  dial_revision: number;
+}
+
+/** What {@link EndpointStore.update} may change (absent: kept). A url or trust change bumps the dial revision. */
+export interface EndpointChanges {
+  url?: string;
+  priority?: number;
+  tokenEnc?: Buffer;
+  /** The new trust: pinned certificate (and its fingerprint), and the CA (null: pinned mode). */
+  trust?: { certPem: string; certFingerprint: string; caPem: string | null };
+}
+
+/** What {@link EndpointStore.delete} reports. */
+export interface DeletedEndpoint {
+  groupId: string;
+  /** The group has no endpoint left: its delivery place is kept as a tombstone. */
+  lastOfGroup: boolean;
+  /** Notifications raised after the group's cursor (in flight included): what the group has not acknowledged. */
+  undelivered: number;
 }
 
 function fromRow(r: Row): EndpointRecord {
@@ -63,6 +84,7 @@ function fromRow(r: Row): EndpointRecord {
     lastError: r.last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    dialRevision: r.dial_revision,
   };
 }
 
@@ -70,8 +92,9 @@ const ORDER = 'ORDER BY group_id, priority, host_name';
 
 /**
  * The `endpoints` table, and the delivery group rows that follow endpoints: a group is subscribed when its first
- * endpoint is added (from the notifications raised after that moment) and unsubscribed when its last endpoint is
- * deleted, so a group nobody can reach never holds the outbox back from pruning.
+ * endpoint is added (from the notifications raised after that moment). When its last endpoint is deleted the group
+ * keeps its place as a tombstone (cursor and in-flight batch), so adding an endpoint of the group again resumes
+ * delivery exactly there; the retention pruner drops tombstones older than `notification.retention`.
  */
 export class EndpointStore {
   readonly #store: Store;
@@ -93,7 +116,21 @@ export class EndpointStore {
         `INSERT OR IGNORE INTO delivery_groups (group_id, cursor_seq, created_at)
          VALUES (?, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), ?)`,
       ),
-      unsubscribeGroupIfEmpty: db.prepare('DELETE FROM delivery_groups WHERE group_id = ? AND NOT EXISTS (SELECT 1 FROM endpoints WHERE group_id = ?)'),
+      reviveGroup: db.prepare('UPDATE delivery_groups SET deleted_at = NULL WHERE group_id = ? AND deleted_at IS NOT NULL'),
+      groupHasEndpoints: db.prepare('SELECT EXISTS (SELECT 1 FROM endpoints WHERE group_id = ?)').pluck(),
+      tombstoneGroup: db.prepare('UPDATE delivery_groups SET deleted_at = ? WHERE group_id = ? AND deleted_at IS NULL'),
+      undelivered: db
+        .prepare(
+          `SELECT MAX(0, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) - cursor_seq) FROM delivery_groups WHERE group_id = ?`,
+        )
+        .pluck(),
+      update: db.prepare(
+        `UPDATE endpoints SET url = COALESCE(@url, url), priority = COALESCE(@priority, priority), token_enc = COALESCE(@tokenEnc, token_enc),
+           cert_pem = COALESCE(@certPem, cert_pem), cert_fingerprint = COALESCE(@certFingerprint, cert_fingerprint),
+           ca_pem = CASE WHEN @setTrust THEN @caPem ELSE ca_pem END,
+           dial_revision = dial_revision + @dial, updated_at = @now
+         WHERE host_name = @hostName`,
+      ),
       setState: db.prepare('UPDATE endpoints SET state = ?, updated_at = ? WHERE host_name = ?'),
       updateToken: db.prepare('UPDATE endpoints SET token_enc = ?, updated_at = ? WHERE host_name = ?'),
       delete: db.prepare('DELETE FROM endpoints WHERE host_name = ?'),
@@ -111,6 +148,7 @@ export class EndpointStore {
       if (this.#stmts.get.get(rec.hostName)) throw new EndpointError('NBWSS_ERR_ALREADY_EXISTS', GuideMessages.alreadyExists, { detail: `hostName ${rec.hostName}` });
       this.#stmts.insert.run({ ...rec, state: rec.state ?? 'ACTIVATED', caPem: rec.caPem ?? null, now });
       this.#stmts.subscribeGroup.run(rec.groupId, now);
+      this.#stmts.reviveGroup.run(rec.groupId);
       return this.get(rec.hostName)!;
     });
   }
@@ -153,12 +191,40 @@ export class EndpointStore {
     if (this.#stmts.updateToken.run(tokenEnc, now, hostName).changes === 0) this.require(hostName);
   }
 
-  /** Delete an endpoint (and its pinned certificate); unsubscribes its group when it was the last endpoint. */
-  delete(hostName: string): void {
-    this.#store.transaction(() => {
+  /**
+   * Change an endpoint in place (one statement): what `changes` gives, the rest kept. A url or trust change bumps the
+   * dial revision. Throws `no entity was found` for an unknown host.
+   */
+  update(hostName: string, changes: EndpointChanges, now: number = Date.now()): EndpointRecord {
+    const dial = changes.url !== undefined || changes.trust !== undefined ? 1 : 0;
+    const run = this.#stmts.update.run({
+      hostName,
+      url: changes.url ?? null,
+      priority: changes.priority ?? null,
+      tokenEnc: changes.tokenEnc ?? null,
+      certPem: changes.trust?.certPem ?? null,
+      certFingerprint: changes.trust?.certFingerprint ?? null,
+      setTrust: changes.trust ? 1 : 0,
+      caPem: changes.trust?.caPem ?? null,
+      dial,
+      now,
+    });
+    if (run.changes === 0) this.require(hostName);
+    return this.require(hostName);
+  }
+
+  /**
+   * Delete an endpoint (and its pinned certificate). When it was the group's last endpoint the group's delivery place
+   * stays as a tombstone (see the class comment); the result says how many notifications the group has not
+   * acknowledged.
+   */
+  delete(hostName: string, now: number = Date.now()): DeletedEndpoint {
+    return this.#store.transaction(() => {
       const rec = this.require(hostName);
       this.#stmts.delete.run(hostName);
-      this.#stmts.unsubscribeGroupIfEmpty.run(rec.groupId, rec.groupId);
+      const lastOfGroup = this.#stmts.groupHasEndpoints.get(rec.groupId) === 0;
+      if (lastOfGroup) this.#stmts.tombstoneGroup.run(now, rec.groupId);
+      return { groupId: rec.groupId, lastOfGroup, undelivered: (this.#stmts.undelivered.get(rec.groupId) as number | undefined) ?? 0 };
     });
   }
 

@@ -7,6 +7,8 @@ export interface EndpointSummary {
   priority: number;
   /** epoch ms; a different value for the same host name means the endpoint was deleted and added again. */
   createdAt: number;
+  /** Bumped when the url or the certificate trust changes: an open connection is then closed and dialled again. */
+  dialRevision: number;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface EndpointSummary {
  */
 export function activatedSummaries(store: Store): () => EndpointSummary[] {
   const stmt = store.db.prepare(
-    `SELECT host_name AS hostName, group_id AS groupId, priority, created_at AS createdAt
+    `SELECT host_name AS hostName, group_id AS groupId, priority, created_at AS createdAt, dial_revision AS dialRevision
        FROM endpoints WHERE state = 'ACTIVATED' ORDER BY group_id, priority, host_name`,
   );
   return () => stmt.all() as EndpointSummary[];

@@ -45,6 +45,16 @@ export interface DeliveryGroup {
   ackedBatches: number;
   ackedNotifications: number;
   lastAckedAt: number | null;
+  /** epoch ms its last endpoint was deleted (a tombstone, kept for `notification.retention`), or null. */
+  deletedAt: number | null;
+}
+
+/** A tombstoned group dropped by {@link OutboxStore.expireTombstones}. */
+export interface ExpiredGroup {
+  groupId: string;
+  deletedAt: number;
+  /** Notifications it had not acknowledged (now never delivered to it). */
+  undelivered: number;
 }
 
 /** A group's delivery state with its backlog, for `nbwss status` and the admin API. */
@@ -87,6 +97,7 @@ interface GroupRow {
   acked_batches: number;
   acked_notifications: number;
   last_acked_at: number | null;
+  deleted_at: number | null;
 }
 
 function fromGroupRow(r: GroupRow): DeliveryGroup {
@@ -109,6 +120,7 @@ function fromGroupRow(r: GroupRow): DeliveryGroup {
     ackedBatches: r.acked_batches,
     ackedNotifications: r.acked_notifications,
     lastAckedAt: r.last_acked_at,
+    deletedAt: r.deleted_at,
   };
 }
 
@@ -176,6 +188,12 @@ export class OutboxStore {
         .pluck(),
       pruneScan: db.prepare('SELECT seq, raised_at FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?').raw(true),
       deleteThrough: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
+      expiredTombstones: db.prepare(
+        `SELECT group_id, deleted_at, MAX(0, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) - cursor_seq) AS undelivered
+         FROM delivery_groups g WHERE deleted_at IS NOT NULL AND deleted_at < ?
+           AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.group_id = g.group_id)`,
+      ),
+      dropGroup: db.prepare('DELETE FROM delivery_groups WHERE group_id = ?'),
       stats: db.prepare(
         `SELECT (SELECT MIN(seq) FROM outbox) AS oldest, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) AS newest`,
       ),
@@ -336,6 +354,18 @@ export class OutboxStore {
         last = seq;
       }
       return last < 0 ? 0 : this.#stmts.deleteThrough.run(last).changes;
+    });
+  }
+
+  /**
+   * Drop the tombstones (groups whose last endpoint was deleted) deleted before `deletedBefore` (epoch ms), in one
+   * transaction, so they no longer hold pruning back. Returns what was dropped.
+   */
+  expireTombstones(deletedBefore: number): ExpiredGroup[] {
+    return this.#store.transaction(() => {
+      const rows = this.#stmts.expiredTombstones.all(deletedBefore) as { group_id: string; deleted_at: number; undelivered: number }[];
+      for (const r of rows) this.#stmts.dropGroup.run(r.group_id);
+      return rows.map((r) => ({ groupId: r.group_id, deletedAt: r.deleted_at, undelivered: r.undelivered }));
     });
   }
 

@@ -11,7 +11,7 @@ import { ManualClock } from '../helpers/manual-clock.js';
  */
 
 function group(groupId: string, cursor: number, connectedEndpoint: string | null = `${groupId}.ep`): GroupStatus {
-  return { groupId, connectedEndpoint, cursor, backlog: 0, oldestPendingAgeMs: null, inflight: null, ackedBatches: 0, ackedNotifications: 0, lastAckedAt: null };
+  return { groupId, connectedEndpoint, cursor, backlog: 0, oldestPendingAgeMs: null, inflight: null, ackedBatches: 0, ackedNotifications: 0, lastAckedAt: null, deleted: null };
 }
 
 class FakeDelivery extends EventEmitter<{ batchAcked: [] }> implements DeliveryStatusSource {
