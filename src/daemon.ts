@@ -86,6 +86,11 @@ export interface StartDaemonOptions {
   extraServices?: readonly ServiceFactory[];
   /** Scheduler options beyond the context (benchmarks and tests: `createConnection`, `random`, `connection`). */
   scheduler?: Partial<Pick<SchedulerOptions, 'createConnection' | 'random' | 'connection'>>;
+  /**
+   * Aborting it abandons the start (SIGTERM during start-up): checked between steps; what was started is undone
+   * and the promise rejects with the abort reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** A running daemon. */
@@ -118,11 +123,16 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     for (const u of undo.reverse()) await Promise.resolve(u()).catch((err: unknown) => log.error({ err }, 'cleanup after a failed start'));
   };
 
+  const checkpoint = () => options.signal?.throwIfAborted();
+
   try {
+    checkpoint();
+    log.info({ db: config.db.path }, 'daemon starting');
     const lock: DaemonLock = acquireDaemonLock(config.db.path);
     undo.push(() => lock.release());
     const store = Store.open(config.db.path);
     undo.push(() => store.close());
+    checkpoint();
     const endpoints = new EndpointStore(store);
     const stale = endpoints.resetConnectionStates('daemon restarted', clock.now());
     if (stale > 0) log.info({ endpoints: stale }, 'connection states left CONNECTED by a previous daemon reset to DISCONNECTED');
@@ -149,9 +159,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
       services.push(service);
       undo.push(() => service.stop());
       log.debug({ service: service.name }, 'service started');
+      checkpoint();
     }
     scheduler.start();
-    log.info({ db: config.db.path, services: services.map((s) => s.name), pid: process.pid }, 'daemon started');
+    log.info({ db: config.db.path, services: services.map((s) => s.name) }, 'daemon started');
 
     let stopping: Promise<void> | undefined;
     const stop = () =>

@@ -1,61 +1,67 @@
 import type { Command } from 'commander';
-import { startDaemon } from '../daemon.js';
-import { createLogger, type Logger } from '../logger.js';
+import type { DaemonHandle } from '../daemon.js';
+import type { Logger } from '../logger.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
-
-/** How long a graceful stop may take before the process exits anyway (issue 3: within 5 s). */
-export const STOP_DEADLINE_MS = 5000;
+import { runForeground, type ForegroundLog } from './foreground.js';
 
 /** `nbwss run [--config FILE]`: the daemon in the foreground. */
 export function registerRunCommand(program: Command): void {
   withConfigOption(
     program
       .command('run')
-      .description('run the daemon in the foreground (SIGTERM/SIGINT: close every socket with 1001 and exit 0)'),
+      .description('run the daemon in the foreground (SIGTERM/SIGINT: close every socket with 1001 and exit 0; SIGHUP: reload the configuration)'),
   ).action(action((options: GlobalOptions) => run(options)));
 }
 
-async function run(options: GlobalOptions): Promise<number> {
-  const loaded = loadCliConfig(options);
-  const { config } = loaded;
-  const logger = createLogger({ level: config.log.level, file: config.log.file || undefined });
-  const daemon = await startDaemon({ config, logger });
-  logger.info({ config: loaded.file ?? '(defaults)', db: config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it, SIGHUP reloads the configuration');
-  // SIGHUP: re-read the same file (and environment); an invalid file changes nothing.
-  const reload = () => {
-    try {
-      daemon.reconfigure(loadCliConfig(options).config);
-    } catch (err) {
-      logger.error({ err: (err as Error).message, config: loaded.file ?? '(defaults)' }, 'configuration reload failed: the previous configuration stays in force');
-    }
+/** Log lines of the lifecycle: to the logger once it exists, to stderr before. */
+function lifecycleLog(logger: () => Logger | undefined): () => ForegroundLog {
+  const stderr: ForegroundLog = {
+    info: (message) => void process.stderr.write(`nbwss: ${message}\n`),
+    error: (message, fields) => void process.stderr.write(`nbwss: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`),
   };
-  process.on('SIGHUP', reload);
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  logger.info({ signal }, 'signal received: stopping');
-  // A second signal, or a stop that overruns the deadline, ends the process at once.
-  const force = (why: string) => {
-    logger.error({ why }, 'stopping did not finish: exiting now');
-    flush(logger);
-    process.exit(1);
+  return () => {
+    const l = logger();
+    if (!l) return stderr;
+    return { info: (message, fields) => l.info(fields ?? {}, message), error: (message, fields) => l.error(fields ?? {}, message) };
   };
-  process.once('SIGTERM', () => force('second SIGTERM'));
-  process.once('SIGINT', () => force('second SIGINT'));
-  const watchdog = setTimeout(() => force(`graceful stop took more than ${STOP_DEADLINE_MS} ms`), STOP_DEADLINE_MS);
-  watchdog.unref();
-  await daemon.stop();
-  clearTimeout(watchdog);
-  flush(logger);
-  return 0;
 }
 
-function flush(logger: Logger): void {
-  try {
-    logger.flush();
-  } catch {
-    // stdout closed: nothing more to say
-  }
+async function run(options: GlobalOptions): Promise<number> {
+  let logger: Logger | undefined;
+  let file: string | undefined;
+  const flush = () => {
+    try {
+      logger?.flush();
+    } catch {
+      // stdout closed: nothing more to say
+    }
+  };
+  // runForeground installs the signal handlers first; the daemon's modules are loaded after (inside start).
+  return runForeground<DaemonHandle>({
+    log: lifecycleLog(() => logger),
+    exit: (code) => {
+      flush();
+      process.exit(code);
+    },
+    start: async (signal) => {
+      const loaded = loadCliConfig(options);
+      file = loaded.file;
+      const { config } = loaded;
+      const [{ createLogger }, { startDaemon }] = await Promise.all([import('../logger.js'), import('../daemon.js')]);
+      signal.throwIfAborted();
+      logger = createLogger({ level: config.log.level, file: config.log.file || undefined });
+      return startDaemon({ config, logger, signal });
+    },
+    started: (daemon) => {
+      daemon.logger.info({ config: file ?? '(defaults)', db: daemon.config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it, SIGHUP reloads the configuration');
+    },
+    // SIGHUP: re-read the same file (and environment); an invalid file changes nothing.
+    reload: (daemon) => {
+      try {
+        daemon.reconfigure(loadCliConfig(options).config);
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (configuration ${file ?? '(defaults)'})`, { cause: err });
+      }
+    },
+  }).finally(flush);
 }

@@ -111,6 +111,26 @@ describe('startDaemon', () => {
     expect((again as { code?: string }).code).toBe('NBWSS_ERR_KEY_FILE');
   });
 
+  it('an abort during start-up (SIGTERM) undoes what was started in reverse and releases the lock', async () => {
+    const dir = tempDir();
+    const config = daemonConfig(dir);
+    const abort = new AbortController();
+    const order: string[] = [];
+    const probe = (name: string, abortOnStart = false) => (): DaemonService => ({
+      name,
+      start: () => {
+        order.push(`start ${name}`);
+        if (abortOnStart) abort.abort(new Error('SIGTERM received during start-up'));
+      },
+      stop: () => void order.push(`stop ${name}`),
+    });
+    const err = await startDaemon({ config, logger: captureLogger().logger, services: [probe('a'), probe('b', true), probe('c')], signal: abort.signal }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('SIGTERM received during start-up');
+    expect(order).toEqual(['start a', 'start b', 'stop b', 'stop a']);
+    // the lock and the store were released: a new daemon starts at once
+    await daemon(config, { config, logger: captureLogger().logger, services: [] });
+  });
+
   it('a lock left by a daemon killed with SIGKILL does not block a restart', async () => {
     const dir = tempDir();
     const config = daemonConfig(dir);
