@@ -58,8 +58,24 @@ function decodedForms(s: string): string[] | undefined {
   return forms;
 }
 
-function hasDotDotSegment(path: string): boolean {
-  return path.split(/[/\\]/).some((seg) => seg === '..');
+const isDot = (part: string) => part === '.' || part === '..';
+
+/**
+ * Why `path` (one decoded form of the uri's path) could leave the prefix it starts with, or undefined:
+ * - a `..` segment (`/` and `\` both separate segments);
+ * - a segment with `;` path parameters of which a part is a dot segment: `..;x`, `.;x`, `x;..` — Tomcat (the
+ *   NetBackup web server) strips the parameters before normalizing, so `/netbackup/..;/admin` is `/admin` to it;
+ * - the same after Unicode compatibility normalization (NFKC turns `．．` and `‥` into `..`), for servers or
+ *   proxies that apply it.
+ */
+function traversal(path: string): string | undefined {
+  for (const form of path === path.normalize('NFKC') ? [path] : [path, path.normalize('NFKC')]) {
+    for (const seg of form.split(/[/\\]/)) {
+      if (seg === '..') return 'uri contains a .. segment';
+      if (seg.includes(';') && seg.split(';').some(isDot)) return 'uri contains a dot segment with ;parameters (Tomcat reads ..; as ..)';
+    }
+  }
+  return undefined;
 }
 
 /** Check the `uri` of a COMMAND. */
@@ -68,15 +84,17 @@ export function checkUri(uri: unknown, allowedPrefixes: readonly string[]): Comm
   if (/[\r\n]/.test(uri)) return { code: 'NBWSS_ERR_URI_CRLF', message: 'uri contains CR or LF' };
   if (/[\x00-\x1f\x7f]/.test(uri)) return { code: 'NBWSS_ERR_URI_CONTROL', message: 'uri contains control characters' };
   if (uri.includes('\\')) return { code: 'NBWSS_ERR_URI_BACKSLASH', message: 'uri contains a backslash' };
+  if (uri.includes('#')) return { code: 'NBWSS_ERR_URI_FRAGMENT', message: 'uri contains # (a fragment is never sent to a server; percent-encode a literal # as %23)' };
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(uri)) return { code: 'NBWSS_ERR_URI_ABSOLUTE', message: 'uri must be a path: absolute URLs are refused' };
   if (uri.startsWith('//')) return { code: 'NBWSS_ERR_URI_SCHEME_RELATIVE', message: 'uri must be a path: scheme-relative URLs (//host) are refused' };
   if (!uri.startsWith('/')) return { code: 'NBWSS_ERR_URI_NOT_PATH', message: 'uri must start with /' };
   if (!URI_CHARS.test(uri)) return { code: 'NBWSS_ERR_URI_CHARACTERS', message: 'uri contains spaces or non-ASCII characters: percent-encode them' };
-  const path = uri.split(/[?#]/, 1)[0]!;
+  const path = uri.split('?', 1)[0]!;
   const forms = decodedForms(path);
   if (!forms) return { code: 'NBWSS_ERR_URI_ENCODING', message: 'uri has a malformed percent-encoding' };
   for (const form of forms) {
-    if (hasDotDotSegment(form)) return { code: 'NBWSS_ERR_URI_TRAVERSAL', message: 'uri contains a .. segment' };
+    const why = traversal(form);
+    if (why) return { code: 'NBWSS_ERR_URI_TRAVERSAL', message: why };
     if (/[\x00-\x1f\x7f]/.test(form)) return { code: 'NBWSS_ERR_URI_CONTROL', message: 'uri contains encoded control characters' };
     if (form.startsWith('//')) return { code: 'NBWSS_ERR_URI_SCHEME_RELATIVE', message: 'uri must be a path: scheme-relative URLs (//host) are refused' };
   }
