@@ -10,6 +10,7 @@ import type { AttemptFailure, SchedulerEvents, SchedulerOptions, TickInfo } from
 
 export type * from './types.js';
 import { fullJitterDelay } from './backoff.js';
+import { FailureLog } from './failure-log.js';
 import { Semaphore } from './semaphore.js';
 
 interface Slot {
@@ -51,6 +52,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #seq = 0;
   #lastTick: TickInfo | undefined;
   #tickCounters = { attempts: 0, failures: 0 };
+  readonly #failureLog: FailureLog;
 
   constructor(options: SchedulerOptions) {
     super();
@@ -60,6 +62,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#log = (options.logger ?? silentLogger()).child({ subsystem: 'scheduler' });
     this.#periodMs = Math.max(1, Math.round(options.config.connectionInfo.period * 1000));
     this.#semaphore = new Semaphore(options.config.scheduledExecutor.threadPoolSize);
+    this.#failureLog = new FailureLog(this.#log, this.#clock);
     // Every group waiting for a handshake permit listens to this one signal: thousands is expected, not a leak.
     setMaxListeners(0, this.#abort.signal);
   }
@@ -160,6 +163,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
     for (const list of byGroup.values()) list.sort(byPriority);
     this.#snapshot = byGroup;
+    this.#failureLog.retain(byHost);
 
     const retiring = new Map<string, Promise<unknown>>();
     for (const [groupId, slot] of this.#slots) {
@@ -269,7 +273,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #failed(rec: EndpointRecord, reason: AttemptFailure['reason'], message: string, err?: ConnectError): void {
     this.#tickCounters.failures++;
     const fps = err as (ConnectError & { expectedFingerprint?: string; presentedFingerprint?: string }) | undefined;
-    this.#log.warn(
+    // Logged when it starts; the same failure every period is counted, and summarised (see FailureLog).
+    this.#failureLog.failed(
+      rec.hostName,
+      `${reason}\n${message}`,
       { groupId: rec.groupId, hostName: rec.hostName, priority: rec.priority, reason, error: message, expectedFingerprint: fps?.expectedFingerprint, presentedFingerprint: fps?.presentedFingerprint },
       `connection attempt failed (${reason})`,
     );
@@ -280,6 +287,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #onConnected(slot: Slot, conn: EndpointConnection, rec: EndpointRecord): void {
     slot.state = 'connected';
     this.#live.set(conn.groupId, conn);
+    this.#failureLog.succeeded(conn.hostName);
     this.#persist(() => this.#o.endpoints.recordConnectionState(conn.hostName, 'CONNECTED', null, this.#clock.now()));
     this.#log.info(
       { groupId: conn.groupId, hostName: conn.hostName, priority: rec.priority, from: 'DISCONNECTED', to: 'CONNECTED', reason: 'CONNECT RESPONSE valid:true', connectionId: conn.connectionId },
