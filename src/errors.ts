@@ -273,10 +273,10 @@ export class UpstreamError extends NbwssError {
 
 /**
  * What else a COMMAND can end with, as reported to metrics and the event stream: `NBWSS_ERR_BUSY` (a 503 COMMAND
- * RESPONSE: the connection's queue is full) and `NBWSS_ERR_SOCKET_CLOSED` (no response: the socket closed first).
- * Never thrown.
+ * RESPONSE: the connection's queue or its byte budget is full), `NBWSS_ERR_BACKPRESSURE` (a 503: the endpoint is
+ * not reading its socket) and `NBWSS_ERR_SOCKET_CLOSED` (no response: the socket closed first). Never thrown.
  */
-export const COMMAND_OUTCOME_CODES = ['NBWSS_ERR_BUSY', 'NBWSS_ERR_SOCKET_CLOSED'] as const;
+export const COMMAND_OUTCOME_CODES = ['NBWSS_ERR_BUSY', 'NBWSS_ERR_BACKPRESSURE', 'NBWSS_ERR_SOCKET_CLOSED'] as const;
 
 /** Every code a COMMAND can be answered or reported with, other than NetBackup's own answer. */
 export type CommandErrorCode = CommandRefusalCode | UpstreamErrorCode | (typeof COMMAND_OUTCOME_CODES)[number];

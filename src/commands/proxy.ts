@@ -8,7 +8,7 @@ import type { Channel } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
 import { commandResponse, type CommandResponsePayload, type Message } from '../protocol/messages.js';
 import { excerpt } from '../protocol/summary.js';
-import { Limiter } from './limiter.js';
+import { Limiter, type LimiterBounds } from './limiter.js';
 import { MAX_FRAME_BYTES } from '../protocol/limits.js';
 import { UpstreamError, callUpstream, tooLarge, type Abortable, type Upstream } from './upstream.js';
 import { checkCommand, type ValidCommand } from './validate.js';
@@ -51,6 +51,10 @@ export interface CommandProxyOptions {
   baseUrl?: string;
   /** Trust this CA (PEM) for NetBackup in addition to `netbackup.tls.caFile` (the in-process mock's certificate). */
   ca?: string;
+}
+
+function limiterBounds(cfg: CommandConfig['command']): LimiterBounds {
+  return { maxConcurrent: cfg.maxConcurrent, maxQueued: cfg.maxQueued, maxBytes: cfg.maxQueuedBytes };
 }
 
 /** The JSON error body of a COMMAND RESPONSE made by the daemon itself (NetBackup's error shape). */
@@ -117,11 +121,34 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
       return;
     }
     const conn = this.#connectionFor(channel);
-    const accepted = conn.limiter.tryRun(() => this.#execute(check.command, channel, conn.inflight, id, started));
-    if (!accepted) {
-      const msg = `too many COMMANDs in flight on this connection (command.maxConcurrent ${cfg.maxConcurrent}, command.maxQueued ${cfg.maxQueued})`;
-      this.#respond(channel, id, errorPayload(503, 'NBWSS_ERR_BUSY', msg), { method, uri, started, errorCode: 'NBWSS_ERR_BUSY' });
+    const meta = { method, uri, started };
+    if (this.#backpressure(channel, id, meta)) return;
+    const bytes = check.command.body === undefined ? 0 : Buffer.byteLength(check.command.body, 'utf8');
+    const refusal = conn.limiter.tryRun(() => this.#execute(check.command, channel, conn.inflight, id, started), bytes);
+    if (refusal) {
+      const msg =
+        refusal === 'bytes'
+          ? `too many COMMAND request bytes held on this connection (${conn.limiter.bytes} bytes queued and in flight, command.maxQueuedBytes ${cfg.maxQueuedBytes})`
+          : `too many COMMANDs in flight on this connection (command.maxConcurrent ${cfg.maxConcurrent}, command.maxQueued ${cfg.maxQueued})`;
+      this.#respond(channel, id, errorPayload(503, 'NBWSS_ERR_BUSY', msg), { ...meta, errorCode: 'NBWSS_ERR_BUSY' });
     }
+  }
+
+  /**
+   * Backpressure (issue 10 C11): while more than `command.maxBufferedBytes` wait in the socket (the endpoint is not
+   * reading), a COMMAND is answered 503 at once instead of being run, so no more large responses pile up in memory.
+   * Answered rather than left unread: pausing the socket would also stop the pongs and NOTIFICATION RESPONSEs read
+   * from it (the keepalive would drop the connection, delivery would stall), and a COMMAND held back would pin its
+   * memory; a 503 is a few hundred bytes, the endpoint already handles it for a full queue, and says "later".
+   * Returns true when it answered.
+   */
+  #backpressure(channel: Channel, id: string, meta: { method: string; uri: string; started: number }): boolean {
+    const max = this.#config().command.maxBufferedBytes;
+    const waiting = channel.bufferedAmount;
+    if (waiting <= max) return false;
+    const msg = `the endpoint is not reading its socket (${waiting} bytes waiting to be sent, command.maxBufferedBytes ${max}): try again later`;
+    this.#respond(channel, id, errorPayload(503, 'NBWSS_ERR_BACKPRESSURE', msg), { ...meta, errorCode: 'NBWSS_ERR_BACKPRESSURE' });
+    return true;
   }
 
   /** In-flight and queued COMMANDs of one connection (for monitors and tests). */
@@ -142,7 +169,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
     const cfg = this.#config().command;
     let conn = this.#perConnection.get(channel.connectionId);
     if (!conn) {
-      const c = { limiter: new Limiter(cfg.maxConcurrent, cfg.maxQueued), inflight: new Set<Abortable>() };
+      const c = { limiter: new Limiter(limiterBounds(cfg)), inflight: new Set<Abortable>() };
       conn = c;
       if (this.#closed) c.limiter.close();
       this.#perConnection.set(channel.connectionId, c);
@@ -156,7 +183,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
       if (channel.signal.aborted) onClose();
       else channel.signal.addEventListener('abort', onClose, { once: true });
     } else {
-      conn.limiter.resize(cfg.maxConcurrent, cfg.maxQueued);
+      conn.limiter.resize(limiterBounds(cfg));
     }
     return conn;
   }
@@ -164,6 +191,7 @@ export class CommandProxy extends EventEmitter<CommandProxyEvents> {
   async #execute(cmd: ValidCommand, channel: Channel, inflight: Set<Abortable>, id: string, started: number): Promise<void> {
     if (channel.signal.aborted) return;
     const meta = { method: cmd.method, uri: excerpt(cmd.uri, MAX_LOGGED_URI), started };
+    if (this.#backpressure(channel, id, meta)) return; // it waited in the queue while the socket filled up
     try {
       const upstream = await this.#request(cmd, inflight);
       const payload: CommandResponsePayload = { headers: upstream.headers, responseCode: upstream.statusCode, body: upstream.body };

@@ -15,7 +15,7 @@ export interface Config {
   db: { path: string };
   security: { keyFile: string };
   netbackup: { baseUrl: string; tls: { rejectUnauthorized: boolean; caFile: string }; mock: boolean; mockTestRoutes: boolean };
-  command: { timeout: number; maxConcurrent: number; maxQueued: number; allowedPathPrefixes: readonly string[] };
+  command: { timeout: number; maxConcurrent: number; maxQueued: number; maxQueuedBytes: number; maxBufferedBytes: number; allowedPathPrefixes: readonly string[] };
   admin: { listen: string; token: string };
   log: { level: (typeof LOG_LEVELS)[number]; file: string };
   simulator: {

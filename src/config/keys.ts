@@ -72,6 +72,8 @@ export const KEYS = {
   'command.timeout': { kind: 'ms', default: 30000, unit: 'ms', reload: 'live', doc: 'A COMMAND not answered by NetBackup in this time gets a 504 COMMAND RESPONSE.' },
   'command.maxConcurrent': { kind: 'positiveInt', default: 16, unit: 'count', reload: 'live', doc: 'Most COMMANDs in flight to NetBackup at once per connection; more wait in a queue.' },
   'command.maxQueued': { kind: 'int', default: 1000, unit: 'count', reload: 'live', doc: 'Most COMMANDs waiting per connection beyond maxConcurrent; past it a COMMAND gets 503.' },
+  'command.maxQueuedBytes': { kind: 'positiveInt', default: 33554432, unit: 'bytes', reload: 'live', doc: 'Most bytes of COMMAND request bodies (parameters) held per connection, queued and in flight together (32 MiB); past it a COMMAND gets 503. One COMMAND is always let in when the connection holds none.' },
+  'command.maxBufferedBytes': { kind: 'positiveInt', default: 8388608, unit: 'bytes', reload: 'live', doc: 'While more than this many bytes wait in a connection\'s socket (8 MiB: the endpoint is not reading), each COMMAND is answered 503 at once instead of being run. Pings, pongs and notification acknowledgements are not held back.' },
   'command.allowedPathPrefixes': { kind: 'list', default: '/netbackup/', reload: 'live', doc: 'Comma-separated path prefixes a COMMAND uri must start with.' },
   'admin.listen': { kind: 'listen', default: '127.0.0.1:9464', reload: 'restart', doc: 'host:port of the admin HTTP API, metrics, health and console; empty turns it off. A non-loopback host needs admin.token.' },
   'admin.token': { kind: 'string', default: '', secret: true, reload: 'restart', doc: 'Bearer token required on every admin request when set (required for a non-loopback admin.listen).' },
