@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { epochSeconds, systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { ConnectError, DecodeError } from '../errors.js';
@@ -75,10 +74,6 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   #closedAt = 0;
   #messagesIn = 0;
   #messagesOut = 0;
-  /** The TLS socket under the WebSocket, from the public `upgrade` event (corked per tick, see {@link send}). */
-  #socket: Socket | undefined;
-  /** True while the socket is corked until the end of this tick (see {@link send}). */
-  #corked = false;
 
   constructor(options: EndpointConnectionOptions) {
     super();
@@ -162,7 +157,6 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     const ws = new WebSocket(this.endpoint.url, socketOptions(this.endpoint, this.#o));
     this.#ws = ws;
     const b = this.#barrier;
-    ws.on('upgrade', (response) => (this.#socket = response.socket));
     ws.on('open', b.guard('open', () => this.#onOpen()));
     ws.on('message', b.guard('message', (data: WebSocket.RawData, isBinary: boolean) => this.#onMessage(data as Buffer, isBinary)));
     ws.on('pong', b.guard('pong', (data: Buffer) => this.#onPong(data)));
@@ -198,17 +192,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       this.#log.error({ bytes, maxBytes: MAX_FRAME_BYTES, preview: preview(frame, 120) }, 'frame over 2 MiB not sent: the endpoint would close with 1009');
       return false;
     }
-    // Frames sent in the same tick (COMMAND RESPONSEs finishing together, a batch and its neighbours) leave in one
-    // TLS write instead of one write (and one syscall) each: cork now, uncork once this tick's work is done.
-    const socket = this.#socket;
-    if (socket && !this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        socket.uncork();
-      });
-    }
+    // No corking of the socket per tick: measured with bench/commands.ts, it made no difference (docs/commands.md).
     this.#ws!.send(frame);
     this.#messagesOut++;
     return true;
