@@ -1,4 +1,5 @@
-import type { EndpointService } from '../endpoints/service.js';
+import type { Clock } from '../clock.js';
+import { describeUpdateTiming, type EndpointService } from '../endpoints/service.js';
 import { parseEndpointDetails, type EndpointDetails } from '../endpoints/validate.js';
 import type { NotificationObject } from '../protocol/messages.js';
 import type { DeliveryStatus } from '../notifications/status.js';
@@ -29,12 +30,16 @@ export interface AdminApiDeps {
   health: HealthChecks;
   /** Publish an admin event (the event stream). */
   publish: (type: string, data: unknown) => void;
+  /** `notification.retention` in force, s: how long a group whose last endpoint is deleted keeps its place. */
+  retentionSeconds: () => number;
+  clock: Clock;
 }
 
 /** Body limits: endpoint details are at most 64 KiB (a CA PEM may come with them); notifications may be many. */
 export const BODY_LIMITS = { endpoint: 256 * 1024, notifications: 4 * 1024 * 1024 } as const;
 
 const ADD_MEMBERS = new Set(['details', 'fingerprint', 'acceptCertificate', 'ca']);
+const UPDATE_MEMBERS = new Set(['priority', 'url', 'token', 'fingerprint', 'acceptCertificate', 'ca']);
 const VALIDATE_MEMBERS = new Set(['details', 'ca']);
 const NOTIFY_MEMBERS = new Set(['object', 'data']);
 /** The longest `wait` of `GET /api/realization`, seconds. */
@@ -70,8 +75,16 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
   const { monitor, realization, events, metrics, health } = deps;
   const router = new AdminRouter();
 
-  const changed = (ctx: RouteContext, status: number, kind: 'add' | 'activate' | 'deactivate' | 'delete', hostName: string, groupId: string, body: Record<string, unknown> = {}) => {
-    const requestId = realization.recordEndpointChange(kind, hostName, groupId);
+  const changed = (
+    ctx: RouteContext,
+    status: number,
+    kind: 'add' | 'activate' | 'update' | 'deactivate' | 'delete',
+    hostName: string,
+    groupId: string,
+    body: Record<string, unknown> = {},
+    options: { redial?: boolean } = {},
+  ) => {
+    const requestId = realization.recordEndpointChange(kind, hostName, groupId, options);
     deps.publish('endpoint', { action: kind, hostName, groupId, request_id: requestId });
     sendJson(ctx.res, status, { ...body, request_id: requestId }, { 'x-request-id': requestId });
   };
@@ -143,12 +156,43 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     changed(ctx, 202, 'deactivate', host, groupOf(host), { hostName: host, state: 'DEACTIVATED' });
   });
 
+  router.add('PATCH', '/api/endpoints/{hostName}', async (ctx) => {
+    const host = ctx.params.hostName!;
+    const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"priority"?: N, "url"?: "wss://…", "token"?: "…", "fingerprint"?|"acceptCertificate"?|"ca"?}');
+    checkMembers(body, UPDATE_MEMBERS);
+    const priority = body.priority;
+    if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) throw bad('priority must be a number');
+    const accept = body.acceptCertificate;
+    if (accept !== undefined && typeof accept !== 'boolean') throw bad('acceptCertificate must be true or false');
+    const fingerprint = optionalString(body, 'fingerprint');
+    if (fingerprint !== undefined && accept === true) throw bad('give either fingerprint or acceptCertificate, not both');
+    const url = optionalString(body, 'url');
+    const token = optionalString(body, 'token');
+    const ca = optionalString(body, 'ca');
+    if (priority === undefined && url === undefined && token === undefined && fingerprint === undefined && accept !== true && ca === undefined) {
+      throw bad('nothing to update: give priority, url, token, or a trust decision (fingerprint, "acceptCertificate": true, or ca)');
+    }
+    const result = await deps.endpoints().update(host, {
+      ...(priority !== undefined ? { priority } : {}),
+      ...(url !== undefined ? { url } : {}),
+      ...(token !== undefined ? { token } : {}),
+      ...(fingerprint !== undefined ? { fingerprint } : {}),
+      ...(accept === true ? { acceptCertificate: true } : {}),
+      ...(ca !== undefined ? { caPem: ca } : {}),
+    });
+    const reply: Record<string, unknown> = { endpoint: result.endpoint, changed: result.changed, redial: result.redial, appliesWhen: describeUpdateTiming(result) };
+    if (result.certificate) {
+      const { pem: _pem, ...cert } = result.certificate;
+      reply.certificate = cert;
+    }
+    changed(ctx, 202, 'update', host, result.endpoint.groupId, reply, { redial: result.redial });
+  });
+
   router.add('DELETE', '/api/endpoints/{hostName}', (ctx) => {
     const host = ctx.params.hostName!;
-    const service = deps.endpoints();
-    const groupId = service.show(host).groupId;
-    service.delete(host);
-    changed(ctx, 202, 'delete', host, groupId, { hostName: host, deleted: true });
+    const r = deps.endpoints().delete(host);
+    const keptUntil = r.lastOfGroup ? new Date(deps.clock.now() + deps.retentionSeconds() * 1000).toISOString() : null;
+    changed(ctx, 202, 'delete', host, r.groupId, { hostName: host, deleted: true, groupId: r.groupId, lastOfGroup: r.lastOfGroup, undeliveredNotifications: r.undelivered, keptUntil });
   });
 
   router.add('GET', '/api/groups', ({ res }) => {

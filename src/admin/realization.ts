@@ -15,6 +15,9 @@ import type { ConnectionMonitor, MonitoredConnection } from './monitor.js';
  *   group connected through another endpoint (no preemption, spec §7); failed attempts are reported meanwhile.
  * - deactivate / delete: `in_sync` once a run that started after the change has completed with no connection to
  *   the endpoint (that run is the one that closes it).
+ * - update: of the url or the certificate (a redial), as add once a run that started after the change has
+ *   completed (that run closes the old connection and dials again); of the priority or the token alone, once a run
+ *   that started after the change has completed (it read the new values).
  * - notify: `in_sync` once every server group has acknowledged the notifications. Pending notify requests are
  *   evaluated together from one read of the delivery state (O(groups), no row counted), at most once per
  *   `notifyEvaluationMs` after acknowledgements: never once per acknowledgement, which at thousands of pending
@@ -25,7 +28,7 @@ import type { ConnectionMonitor, MonitoredConnection } from './monitor.js';
 export type RealizationState = 'in_progress' | 'in_sync' | 'unknown';
 
 /** The changes that are tracked. */
-export type ChangeKind = 'add' | 'activate' | 'deactivate' | 'delete' | 'notify';
+export type ChangeKind = 'add' | 'activate' | 'update' | 'deactivate' | 'delete' | 'notify';
 
 /** One entry of `details`: one endpoint (endpoint changes) or one server group (notify). */
 export interface RealizationDetail {
@@ -75,6 +78,8 @@ interface Request {
   lastSeq: number;
   /** Runs started when the change was made. */
   afterTick: number;
+  /** An update of the url or the certificate: in sync once the endpoint (or its group) is connected again. */
+  redial: boolean;
   createdAt: number;
   state: RealizationState;
   syncedAt: number | undefined;
@@ -129,7 +134,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   }
 
   /** Record an endpoint change just made (after the store write) and return its request id. */
-  recordEndpointChange(kind: Exclude<ChangeKind, 'notify'>, hostName: string, groupId: string): string {
+  recordEndpointChange(kind: Exclude<ChangeKind, 'notify'>, hostName: string, groupId: string, options: { redial?: boolean } = {}): string {
     for (const r of this.#requests.values()) {
       if (r.state === 'in_progress' && r.kind !== 'notify' && r.hostName === hostName) {
         r.state = 'unknown';
@@ -138,6 +143,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
       }
     }
     const r = this.#add(kind, hostName, groupId, 0, 0);
+    r.redial = options.redial === true;
     if ((kind === 'add' || kind === 'activate') && this.#o.monitor.liveConnection(hostName)) this.#sync(r);
     return r.id;
   }
@@ -190,6 +196,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
       firstSeq,
       lastSeq,
       afterTick: this.#o.ticksStarted(),
+      redial: false,
       createdAt: this.#o.clock.now(),
       state: 'in_progress',
       syncedAt: undefined,
@@ -237,14 +244,17 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   }
 
   readonly #onUp = (conn: MonitoredConnection): void => {
+    // not an update: a handshake begun before it may complete with the old url or certificate (the next run closes it)
     for (const r of this.#pending(['add', 'activate'])) if (r.hostName === conn.hostName) this.#sync(r, conn.hostName);
   };
 
   readonly #onTick = (info: TickInfo): void => {
     const live = this.#o.monitor.connections();
-    for (const r of this.#pending(['add', 'activate', 'deactivate', 'delete'])) {
+    for (const r of this.#pending(['add', 'activate', 'update', 'deactivate', 'delete'])) {
       if (info.seq <= r.afterTick) continue; // that run read the endpoints before the change
-      if (r.kind === 'add' || r.kind === 'activate') {
+      if (r.kind === 'update' && !r.redial) {
+        this.#sync(r);
+      } else if (r.kind === 'add' || r.kind === 'activate' || r.kind === 'update') {
         const conn = live.get(r.groupId);
         if (conn) this.#sync(r, conn.hostName);
       } else if (!this.#o.monitor.liveConnection(r.hostName)) {
@@ -254,7 +264,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   };
 
   readonly #onAttemptFailed = (f: AttemptFailure): void => {
-    for (const r of this.#pending(['add', 'activate'])) {
+    for (const r of this.#pending(['add', 'activate', 'update'])) {
       if (r.hostName !== f.hostName) continue;
       r.failure = f.message;
       this.#changed(r);

@@ -134,6 +134,8 @@ export class AdminService {
       metrics,
       health,
       publish: (type, data) => events.publish(type, data),
+      retentionSeconds: () => ctx.config.notification.retention,
+      clock: ctx.clock,
     });
 
     monitor.start();
