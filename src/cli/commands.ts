@@ -52,6 +52,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./healthcheck.js')).registerHealthcheckCommand,
   },
   {
+    name: 'check-endpoint',
+    usage: '(--file F | --url U) [options]',
+    summary: 'connect to a cloud endpoint as NetBackup would and report where it deviates from the guide (exit 0, 1 a check failed)',
+    load: async () => (await import('./check-endpoint.js')).registerCheckEndpointCommand,
+  },
+  {
     name: 'mock-endpoint',
     usage: '[options]',
     summary: 'run a mock cloud endpoint (wss://) that acknowledges notifications and sends COMMANDs, with fault switches',

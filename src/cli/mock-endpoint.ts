@@ -28,6 +28,14 @@ interface MockEndpointFlags extends GlobalOptions {
   pong: boolean;
   closeAfter?: string;
   oversizeFrame?: boolean;
+  acceptAnyToken?: boolean;
+  lowerCaseIds?: boolean;
+  wrongId?: string;
+  reAck: boolean;
+  idleClose?: string;
+  earlySend?: boolean;
+  rejectSecondConnection?: boolean;
+  maxPayload?: string;
   writeEndpointFile?: string;
   group?: string;
   priority?: string;
@@ -57,6 +65,14 @@ export function registerMockEndpoint(program: Command): void {
     .option('--no-pong', 'fault: do not answer pings')
     .option('--close-after <n>', 'fault: close a socket when it has received N notification requests (the Nth unacknowledged)')
     .option('--oversize-frame', 'fault: send a frame over 2 MB right after CONNECT (NetBackup must drop with 1009)')
+    .option('--accept-any-token', 'fault: answer every CONNECT with valid:true, whatever the token')
+    .option('--lower-case-ids', 'fault: echo request ids in lower case in CONNECT and NOTIFICATION RESPONSEs')
+    .option('--wrong-id <what>', 'fault: answer with a fresh id instead of the request\'s: connect (the CONNECT RESPONSE) or ack (acknowledgements)')
+    .option('--no-re-ack', 'fault: do not acknowledge a NOTIFICATION REQUEST whose id was seen before (a resend)')
+    .option('--idle-close <ms>', 'fault: close a socket that received no message for this long (pings do not count)')
+    .option('--early-send', 'fault: send a COMMAND REQUEST before the CONNECT RESPONSE')
+    .option('--reject-second-connection', 'fault: answer valid:false to a CONNECT while another socket is connected')
+    .option('--max-payload <bytes>', 'largest message accepted (default 16 MiB); a larger one closes the socket with 1009, e.g. 1048576 as Python websockets')
     .option('--write-endpoint-file <file>', 'write the endpoint JSON (spec §8) that `nbwss endpoints add --file` takes')
     .option('--group <groupId>', 'server group for --write-endpoint-file')
     .option('--priority <n>', 'priority for --write-endpoint-file (default 1)')
@@ -77,6 +93,12 @@ function wholeNumber(flag: string, text: string | undefined, min: number): numbe
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
   return n;
+}
+
+function parseWrongId(text: string | undefined): MockEndpointFaults['wrongId'] {
+  if (text === undefined) return false;
+  if (text === 'connect' || text === 'ack') return text;
+  throw new UsageError(`--wrong-id must be connect or ack, got ${JSON.stringify(text)}`);
 }
 
 function shellQuote(s: string): string {
@@ -115,6 +137,13 @@ function parseFlags(flags: MockEndpointFlags) {
     noPong: flags.pong === false,
     closeAfter: wholeNumber('--close-after', flags.closeAfter, 1) ?? 0,
     oversizeFrame: Boolean(flags.oversizeFrame),
+    acceptAnyToken: Boolean(flags.acceptAnyToken),
+    lowerCaseIds: Boolean(flags.lowerCaseIds),
+    wrongId: parseWrongId(flags.wrongId),
+    noReAck: flags.reAck === false,
+    idleCloseMs: wholeNumber('--idle-close', flags.idleClose, 1) ?? 0,
+    earlySend: Boolean(flags.earlySend),
+    rejectSecondConnection: Boolean(flags.rejectSecondConnection),
   };
   return {
     listen,
@@ -123,6 +152,7 @@ function parseFlags(flags: MockEndpointFlags) {
     interval,
     headers: Object.keys(headers).length > 0 ? headers : { ...DEFAULT_COMMAND_HEADERS },
     priority: wholeNumber('--priority', flags.priority, 0) ?? 1,
+    maxPayload: wholeNumber('--max-payload', flags.maxPayload, 1),
     cert: flags.cert ? readPem('--cert', flags.cert) : undefined,
     key: flags.key ? readPem('--key', flags.key) : undefined,
   };
@@ -141,6 +171,7 @@ async function runMockEndpoint(flags: MockEndpointFlags): Promise<number> {
     port: opts.listen.port,
     path: flags.path,
     faults: opts.faults,
+    ...(opts.maxPayload !== undefined ? { maxPayload: opts.maxPayload } : {}),
     ...(flags.token !== undefined ? { token: flags.token } : {}),
     ...(flags.hostName ? { hostName: flags.hostName } : {}),
     ...(opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : {}),
@@ -225,7 +256,12 @@ function printer(endpoint: MockEndpoint, json: boolean) {
   endpoint.on('rejected', ({ connection, request }) => connect('rejected', connection, request));
   endpoint.on('notification', (e) => {
     const [head, ...rest] = formatMessage(e.request, { timesSeen: e.timesSeen }).split('\n');
-    const act = e.action === 'ack' ? (endpoint.faults.ackDelayMs > 0 ? ` → ack in ${endpoint.faults.ackDelayMs} ms` : ' → ack') : e.action === 'drop' ? ' → not acknowledged (dropAcks)' : ' → closing (closeAfter)';
+    const act = {
+      ack: endpoint.faults.ackDelayMs > 0 ? ` → ack in ${endpoint.faults.ackDelayMs} ms` : ' → ack',
+      drop: ' → not acknowledged (dropAcks)',
+      ignore: ' → not acknowledged (noReAck: a resend)',
+      close: ' → closing (closeAfter)',
+    }[e.action];
     printReceived(() => line([`#${e.connection.id} ← ${head}${act}`, ...rest].join('\n'), { event: 'notification', connectionId: e.connection.id, duplicate: e.duplicate, timesSeen: e.timesSeen, action: e.action, message: e.request }));
   });
   endpoint.on('commandSent', ({ connection: c, request }) => line(`#${c.id} → ${formatMessage(request)}`, { event: 'commandSent', connectionId: c.id, message: request }));

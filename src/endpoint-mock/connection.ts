@@ -5,6 +5,7 @@ import {
   commandRequest,
   connectResponse,
   decode,
+  newMessageId,
   notificationResponse,
   preview,
   type CommandResponse,
@@ -12,7 +13,7 @@ import {
   type Message,
   type NotificationRequest,
 } from '../protocol/index.js';
-import { checkFromNetBackup, parseFrame, resendProblems, sequenceProblems, type Problem } from './conformance.js';
+import { checkFromNetBackup, parseFrame, resendProblems, sequenceProblems, type Problem } from '../conformance/index.js';
 import {
   OVERSIZE_FRAME_BYTES,
   type ConnectionInfo,
@@ -20,6 +21,7 @@ import {
   type MockEndpointFaults,
   type NotificationEvent,
   type RecordedMessage,
+  type RejectReason,
 } from './types.js';
 
 /** What a connection needs from the endpoint that owns it (the endpoint keeps stats, records, and events). */
@@ -35,7 +37,9 @@ export interface ConnectionHost {
   /** Record a received frame (and emit `message`/`problem`). */
   record(connection: MockConnection, entry: Omit<RecordedMessage, 'seq' | 'connectionId' | 'receivedAt'>): RecordedMessage;
   connected(connection: MockConnection, request: ConnectRequest): void;
-  rejected(connection: MockConnection, request: ConnectRequest, reason: 'token' | 'rejectToken'): void;
+  rejected(connection: MockConnection, request: ConnectRequest, reason: RejectReason): void;
+  /** True when another socket of the endpoint is CONNECTED. */
+  otherConnected(connection: MockConnection): boolean;
   notification(event: NotificationEvent): void;
   acknowledged(connection: MockConnection, id: string, delayMs: number): void;
   commandResponse(connection: MockConnection, response: CommandResponse): void;
@@ -72,6 +76,7 @@ export class MockConnection {
   #connectedAt = 0;
   readonly #unacked = new Set<string>();
   readonly #timers = new Set<TimerHandle>();
+  #idleTimer: TimerHandle | undefined;
   #closedBy: 'endpoint' | undefined;
   readonly #ws: WebSocket;
   readonly #host: ConnectionHost;
@@ -98,6 +103,7 @@ export class MockConnection {
         this.close(1008, 'no CONNECT REQUEST');
       });
     }
+    this.#armIdle();
   }
 
   /** Where the socket is in its life. */
@@ -162,12 +168,38 @@ export class MockConnection {
     this.#timers.add(handle);
   }
 
+  /** The idleCloseMs fault: (re)start the idle timer; any message restarts it, pings do not. */
+  #armIdle(): void {
+    if (this.#idleTimer) {
+      this.#host.clock.clearTimeout(this.#idleTimer);
+      this.#timers.delete(this.#idleTimer);
+      this.#idleTimer = undefined;
+    }
+    const ms = this.#host.faults().idleCloseMs;
+    if (ms <= 0 || this.#status === 'CLOSED') return;
+    const handle = this.#host.clock.setTimeout(() => {
+      this.#timers.delete(handle);
+      this.#idleTimer = undefined;
+      this.#host.log.info({ connectionId: this.id, idleCloseMs: ms }, 'idleCloseMs: closing an idle socket');
+      this.close(1000, 'idle timeout');
+    }, ms);
+    this.#idleTimer = handle;
+    this.#timers.add(handle);
+  }
+
+  /** The id a response carries under the faults in force: the request's, in lower case, or another one. */
+  #responseId(requestId: string, wrong: boolean): string {
+    if (wrong) return newMessageId();
+    return this.#host.faults().lowerCaseIds ? requestId.toLowerCase() : requestId;
+  }
+
   #receive(raw: RawData, isBinary: boolean): void {
+    this.#armIdle();
     const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
     const parsed = parseFrame(data, isBinary);
     const problems = [...parsed.problems];
     if (parsed.value) {
-      problems.push(...checkFromNetBackup(parsed.value, { sentCommandIds: this.sentCommandIds }));
+      problems.push(...checkFromNetBackup(parsed.value, { sentCommandIds: this.sentCommandIds, bytes: data.length }));
       problems.push(...sequenceProblems({ connected: this.#status === 'CONNECTED', rejected: this.#status === 'REJECTED', unackedNotificationIds: this.#unacked }, parsed.value));
     }
     let message: Message | undefined;
@@ -192,9 +224,20 @@ export class MockConnection {
 
   #connect(request: ConnectRequest): void {
     const faults = this.#host.faults();
-    const reason = faults.rejectToken ? 'rejectToken' : this.#host.tokenValid(request.payload?.token) ? undefined : 'token';
+    const reason: RejectReason | undefined = faults.rejectToken
+      ? 'rejectToken'
+      : !faults.acceptAnyToken && !this.#host.tokenValid(request.payload?.token)
+        ? 'token'
+        : faults.rejectSecondConnection && this.#host.otherConnected(this)
+          ? 'rejectSecondConnection'
+          : undefined;
     const valid = reason === undefined;
-    this.send(connectResponse(request.id, valid, epochSeconds(this.#host.clock)));
+    if (faults.earlySend) {
+      const early = commandRequest({ uri: '/netbackup/admin/jobs', method: 'GET', headers: {} }, epochSeconds(this.#host.clock));
+      this.noteCommandSent(early.id);
+      this.send(early);
+    }
+    this.send(connectResponse(this.#responseId(request.id, faults.wrongId === 'connect'), valid, epochSeconds(this.#host.clock)));
     if (!valid) {
       if (this.#status !== 'REJECTED') this.#transition('REJECTED');
       this.#host.rejected(this, request, reason);
@@ -225,7 +268,13 @@ export class MockConnection {
     const faults = this.#host.faults();
     this.#notificationsReceived += 1;
     const action: NotificationEvent['action'] =
-      faults.closeAfter > 0 && this.#notificationsReceived >= faults.closeAfter ? 'close' : faults.dropAcks ? 'drop' : 'ack';
+      faults.closeAfter > 0 && this.#notificationsReceived >= faults.closeAfter
+        ? 'close'
+        : faults.dropAcks
+          ? 'drop'
+          : faults.noReAck && seen.timesSeen > 1
+            ? 'ignore'
+            : 'ack';
     this.#unacked.add(request.id);
     this.#host.notification({ connection: this.info(), request, duplicate: seen.timesSeen > 1, timesSeen: seen.timesSeen, firstSeenAt: seen.firstSeenAt, action });
     if (action === 'close') {
@@ -238,7 +287,7 @@ export class MockConnection {
   }
 
   #ack(id: string, delayMs: number): void {
-    if (!this.send(notificationResponse(id, epochSeconds(this.#host.clock)))) return;
+    if (!this.send(notificationResponse(this.#responseId(id, this.#host.faults().wrongId === 'ack'), epochSeconds(this.#host.clock)))) return;
     this.#unacked.delete(id);
     this.#host.acknowledged(this, id, delayMs);
   }
@@ -255,6 +304,7 @@ export class MockConnection {
     this.#transition('CLOSED');
     for (const t of this.#timers) this.#host.clock.clearTimeout(t);
     this.#timers.clear();
+    this.#idleTimer = undefined;
     this.#ws.off('message', this.#onMessage);
     this.#ws.off('ping', this.#onPing);
     this.#ws.off('close', this.#onClose);

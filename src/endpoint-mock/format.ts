@@ -1,4 +1,4 @@
-import type { Problem } from './conformance.js';
+import { RULES, type Problem } from '../conformance/index.js';
 
 /**
  * Readable renderings of NBWSS messages for people watching a mock endpoint (the CLI). Every function takes
@@ -109,9 +109,13 @@ export function previewBody(body: unknown, max = 200): string {
   return one.length > max ? `${one.slice(0, max)}… (${s.length} chars)` : one;
 }
 
-/** One conformance problem: `! error payload[0].data[0].jobId: must be an integer, got "x" [notification.item]`. */
+/**
+ * One conformance problem, with its rule id and spec section:
+ * `! error payload[0].data[0].jobId: must be an integer, got "x" [notification.item §5]`.
+ */
 export function formatProblem(p: Problem): string {
-  return `! ${p.severity} ${p.path}: ${p.message} [${p.rule}]`;
+  const section = RULES[p.rule]?.section;
+  return `! ${p.severity} ${p.path}: ${p.message} [${p.rule}${section ? ` ${section}` : ''}]`;
 }
 
 /**

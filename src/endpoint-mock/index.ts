@@ -4,7 +4,7 @@
  */
 export { createMockEndpoint, MockEndpoint } from './server.js';
 export * from './types.js';
-export * from './conformance.js';
+export * from '../conformance/index.js';
 export * from './format.js';
 export { buildEndpointDetails, writeDetailsFile, type EndpointDetailsOptions } from './details.js';
 export { parseCommandLine, parseHeader, DEFAULT_COMMAND_HEADERS } from './command-line.js';

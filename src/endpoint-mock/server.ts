@@ -10,7 +10,7 @@ import { epochSeconds, systemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { commandRequest, type CommandResponsePayload } from '../protocol/index.js';
 import { CommandTracker } from './command-tracker.js';
-import { payloadDigest } from './conformance.js';
+import { payloadDigest } from '../conformance/index.js';
 import { MockConnection, type ConnectionHost } from './connection.js';
 import { buildEndpointDetails, writeDetailsFile, type EndpointDetailsOptions } from './details.js';
 import {
@@ -41,6 +41,8 @@ function validateFaults(f: Partial<MockEndpointFaults>): void {
   const bad = (what: string) => new MockEndpointError('NBWSS_ERR_MOCK_OPTIONS', what);
   if (f.ackDelayMs !== undefined && (!Number.isFinite(f.ackDelayMs) || f.ackDelayMs < 0)) throw bad(`ackDelayMs must be >= 0, got ${f.ackDelayMs}`);
   if (f.closeAfter !== undefined && (!Number.isInteger(f.closeAfter) || f.closeAfter < 0)) throw bad(`closeAfter must be a whole number >= 0, got ${f.closeAfter}`);
+  if (f.idleCloseMs !== undefined && (!Number.isFinite(f.idleCloseMs) || f.idleCloseMs < 0)) throw bad(`idleCloseMs must be >= 0, got ${f.idleCloseMs}`);
+  if (f.wrongId !== undefined && f.wrongId !== false && f.wrongId !== 'connect' && f.wrongId !== 'ack') throw bad(`wrongId must be false, "connect" or "ack", got ${String(f.wrongId)}`);
 }
 
 /**
@@ -343,6 +345,7 @@ export class MockEndpoint extends EventEmitter<MockEndpointEvents> {
         this.#log.info({ connectionId: conn.id }, 'CONNECT accepted');
         this.emit('connected', { connection: conn.info(), request });
       },
+      otherConnected: (conn) => [...this.#connections.values()].some((c) => c !== conn && c.status === 'CONNECTED'),
       rejected: (conn, request, reason) => {
         this.#log.info({ connectionId: conn.id, reason }, 'CONNECT rejected');
         this.emit('rejected', { connection: conn.info(), request, reason });

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { CommandRequest, CommandResponse, ConnectRequest, Message, NotificationRequest } from '../protocol/index.js';
-import type { Problem } from './conformance.js';
+import type { Problem } from '../conformance/index.js';
 
 /**
  * Fault switches for drills. Each is a constructor option and can be changed at runtime
@@ -24,6 +24,20 @@ export interface MockEndpointFaults {
   closeAfter: number;
   /** Right after a CONNECT RESPONSE `valid:true`, send a frame over 2 MB (NetBackup must close with 1009). */
   oversizeFrame: boolean;
+  /** Answer `valid:true` whatever the token (an endpoint that does not check tokens). */
+  acceptAnyToken: boolean;
+  /** Echo request ids in lower case in CONNECT and NOTIFICATION RESPONSEs (a UUID library re-printing the id). */
+  lowerCaseIds: boolean;
+  /** Answer with a fresh id instead of the request's: in the CONNECT RESPONSE (`connect`) or in acknowledgements (`ack`). */
+  wrongId: false | 'connect' | 'ack';
+  /** Never acknowledge a NOTIFICATION REQUEST whose id was seen before (de-duplicating by dropping the resend). */
+  noReAck: boolean;
+  /** Close a socket (1000 "idle timeout") that received no message for this long (ms; pings do not count). 0: off. */
+  idleCloseMs: number;
+  /** On a CONNECT REQUEST, send a COMMAND REQUEST before the CONNECT RESPONSE. */
+  earlySend: boolean;
+  /** Answer `valid:false` to a CONNECT while another socket of this endpoint is connected. */
+  rejectSecondConnection: boolean;
 }
 
 /** No faults: a well-behaved endpoint. */
@@ -34,6 +48,13 @@ export const NO_FAULTS: Readonly<MockEndpointFaults> = Object.freeze({
   noPong: false,
   closeAfter: 0,
   oversizeFrame: false,
+  acceptAnyToken: false,
+  lowerCaseIds: false,
+  wrongId: false,
+  noReAck: false,
+  idleCloseMs: 0,
+  earlySend: false,
+  rejectSecondConnection: false,
 });
 
 /** Size of the frame sent by the `oversizeFrame` fault: 2 MiB plus 64 KiB, over the 2 MB cap however counted. */
@@ -72,6 +93,9 @@ export interface MockEndpointOptions {
   /** Logger (default: silent). Conformance problems are logged at warn. */
   logger?: Logger;
 }
+
+/** Why a CONNECT was answered `valid:false`: a wrong token, or a fault switch. */
+export type RejectReason = 'token' | 'rejectToken' | 'rejectSecondConnection';
 
 /** Lifecycle of one socket, as the endpoint sees it. */
 export type MockConnectionStatus = 'OPEN' | 'CONNECTED' | 'REJECTED' | 'CLOSED';
@@ -116,8 +140,11 @@ export interface NotificationEvent {
   timesSeen: number;
   /** Epoch ms when this id was first received. */
   firstSeenAt: number;
-  /** What the endpoint does with it: `ack` (now or after `ackDelayMs`), `drop` (dropAcks), `close` (closeAfter). */
-  action: 'ack' | 'drop' | 'close';
+  /**
+   * What the endpoint does with it: `ack` (now or after `ackDelayMs`), `drop` (dropAcks), `close` (closeAfter),
+   * `ignore` (noReAck: a resend is not acknowledged).
+   */
+  action: 'ack' | 'drop' | 'close' | 'ignore';
 }
 
 /** A COMMAND RESPONSE received, paired with the request it answers. */
@@ -139,7 +166,7 @@ export interface MockEndpointEvents {
   /** A CONNECT REQUEST was answered `valid:true`. */
   connected: [{ connection: ConnectionInfo; request: ConnectRequest }];
   /** A CONNECT REQUEST was answered `valid:false`. */
-  rejected: [{ connection: ConnectionInfo; request: ConnectRequest; reason: 'token' | 'rejectToken' }];
+  rejected: [{ connection: ConnectionInfo; request: ConnectRequest; reason: RejectReason }];
   /** Every frame received, recorded, before it is acted on. */
   message: [RecordedMessage];
   /** A NOTIFICATION REQUEST was received. */

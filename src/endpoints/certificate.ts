@@ -14,6 +14,11 @@ export interface FetchCertificateOptions {
   caPem?: string | undefined;
   /** Abort the attempt. */
   signal?: AbortSignal | undefined;
+  /**
+   * Also complete a handshake with a server that offers only TLS 1.0/1.1 (so it can be reported as such, see
+   * {@link FetchedCertificate.protocol}); default false: TLS 1.2 or later, as every connection uses.
+   */
+  legacyTls?: boolean | undefined;
 }
 
 /** The certificate a server presented, described for the operator, with what TLS verification made of it. */
@@ -27,6 +32,8 @@ export interface FetchedCertificate extends CertificateInfo {
   chainError?: string;
   /** Set when the certificate does not name the URL's host (checked as TLS would, SANs first). */
   hostnameError?: string;
+  /** The TLS version negotiated (`TLSv1.3`, `TLSv1.2`, …), when known. */
+  protocol?: string;
 }
 
 /** Fetches the certificate an endpoint presents (injectable, so tests and the service can swap it). */
@@ -63,6 +70,8 @@ export const fetchCertificate: CertificateFetcher = (url, options) => {
       // Verification is done by the caller's trust decision; here we only want to see what is presented.
       rejectUnauthorized: false,
       ...(options.caPem ? { ca: [options.caPem] } : {}),
+      // OpenSSL 3 refuses TLS < 1.2 below security level 0: allowed only to name the version in a report.
+      ...(options.legacyTls ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
     });
     const timer = setTimeout(() => {
       const err = Object.assign(new Error(`no TLS handshake within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' });
@@ -113,6 +122,8 @@ export const fetchCertificate: CertificateFetcher = (url, options) => {
         return;
       }
       info.chainVerified = socket.authorized;
+      const protocol = socket.getProtocol();
+      if (protocol) info.protocol = protocol;
       if (!socket.authorized) info.chainError = String(socket.authorizationError);
       const identityError = checkServerIdentity(host, peer as PeerCertificate);
       if (identityError) info.hostnameError = identityError.message;

@@ -53,5 +53,6 @@ describe('format', () => {
     expect(previewBody('a\n  b', 200)).toBe('a b');
     expect(previewBody('x'.repeat(10), 4)).toBe('xxxx… (10 chars)');
     expect(formatProblem({ rule: 'r', path: 'p', message: 'm', severity: 'error' })).toBe('! error p: m [r]');
+    expect(formatProblem({ rule: 'envelope.timeStamp', path: 'timeStamp', message: 'm', severity: 'error' })).toBe('! error timeStamp: m [envelope.timeStamp §2]');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNotificationRequest } from '../../src/endpoint-mock/conformance.js';
+import { checkNotificationRequest } from '../../src/conformance/index.js';
 import { PayloadBuilder, notificationRequest } from '../../src/notifications/frame.js';
 import { newMessageId } from '../../src/protocol/messages.js';
 import { validateNotifications } from '../../src/protocol/notification-data.js';

@@ -14,9 +14,9 @@ import {
   resendProblems,
   sequenceProblems,
   type Problem,
-} from '../../src/endpoint-mock/conformance.js';
+} from '../../src/conformance/index.js';
 import { commandRequest, commandResponse, connectRequest, connectResponse, notificationResponse } from '../../src/protocol/index.js';
-import { guidePayload } from './helpers.js';
+import { guidePayload } from '../endpoint-mock/helpers.js';
 
 // The guide's own examples (spec §3–§5): every check must pass them untouched.
 const ID = '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872';
