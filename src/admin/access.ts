@@ -8,6 +8,12 @@ import { HttpError } from './http.js';
  * Who may use the admin surface (issue 7): without `admin.token` only this machine (loopback listen address,
  * loopback peers, a loopback `Host` so a web page cannot reach it by DNS rebinding); with a token, anyone who
  * sends it. Requests that change something must not come from another web origin (CSRF) in either mode.
+ *
+ * Health probes are the exception (issue 13): with a token set, `GET /healthz` and `GET /readyz` sent without any
+ * credentials are answered, with the status only (`{"status","checks":{name:{"ok"}}}`, HTTP 200 or 503). Kubelet
+ * probes, load-balancer checks and orchestrators' health checks send no credentials; the messages (database path,
+ * group ids) stay behind the token. Wrong credentials are refused there as everywhere. `/metrics` is not a probe:
+ * it carries host names and group ids, so a scraper sends the token (Prometheus: `authorization: { credentials_file }`).
  */
 
 /** `admin.listen` split into host and port (IPv6 brackets removed). */
@@ -55,6 +61,17 @@ function hostOfHeader(value: string): string {
 
 const digest = (s: string | Buffer) => createHash('sha256').update(s).digest();
 
+/** What a request may see: `full`, or `probe` (a health probe without credentials: the status only, see {@link probeView}). */
+export type AccessLevel = 'full' | 'probe';
+
+/** The paths a probe may read without credentials when `admin.token` is set. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/** A health report as a probe without credentials sees it: the overall status and each check's `ok`, nothing else. */
+export function probeView<R extends { status: string; checks: Record<string, { ok: boolean }> }>(report: R): { status: R['status']; checks: Record<string, { ok: boolean }> } {
+  return { status: report.status, checks: Object.fromEntries(Object.entries(report.checks).map(([name, c]) => [name, { ok: c.ok }])) };
+}
+
 /** The auth and origin rules of every admin request. */
 export class AccessPolicy {
   readonly #tokenDigest: Buffer | undefined;
@@ -69,10 +86,12 @@ export class AccessPolicy {
     return this.#tokenDigest !== undefined;
   }
 
-  /** Throws a 401/403 {@link HttpError} when `req` may not proceed. */
-  check(req: IncomingMessage): void {
+  /** What `req` (for `pathname`) may see; throws a 401/403 {@link HttpError} when it may not proceed. */
+  check(req: IncomingMessage, pathname: string): AccessLevel {
     if (this.#tokenDigest) {
-      if (!this.#tokenMatches(req.headers.authorization)) {
+      const credentials = req.headers.authorization;
+      if (credentials === undefined && PROBE_PATHS.has(pathname) && (req.method === 'GET' || req.method === 'HEAD')) return 'probe';
+      if (!this.#tokenMatches(credentials)) {
         throw new HttpError(401, 'NBWSS_ERR_HTTP_UNAUTHORIZED', 'a valid admin token is required: send "Authorization: Bearer <admin.token>"', {
           // Bearer for scripts; Basic (any user name, the token as password) lets a browser open the console.
           'www-authenticate': ['Bearer realm="nbwss"', 'Basic realm="nbwss", charset="UTF-8"'],
@@ -86,6 +105,7 @@ export class AccessPolicy {
       }
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') this.#checkSameOrigin(req);
+    return 'full';
   }
 
   /** Constant time: both sides are hashed to 32 bytes first, so neither length nor content leaks through timing. */

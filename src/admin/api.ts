@@ -3,6 +3,7 @@ import { describeUpdateTiming, type EndpointService } from '../endpoints/service
 import { parseEndpointDetails, type EndpointDetails } from '../endpoints/validate.js';
 import type { NotificationObject } from '../protocol/messages.js';
 import type { DeliveryStatus } from '../notifications/status.js';
+import { probeView, type AccessLevel } from './access.js';
 import type { EventHub } from './events.js';
 import type { HealthChecks, HealthReport } from './health.js';
 import { HttpError, readJsonBody, requireObject, sendJson, sendText } from './http.js';
@@ -66,8 +67,8 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
   return v;
 }
 
-function sendHealth(res: RouteContext['res'], r: HealthReport): void {
-  sendJson(res, r.status === 'ok' ? 200 : 503, r);
+function sendHealth(res: RouteContext['res'], r: HealthReport, access: AccessLevel): void {
+  sendJson(res, r.status === 'ok' ? 200 : 503, access === 'probe' ? probeView(r) : r);
 }
 
 /** Build the router with every admin route. */
@@ -261,10 +262,10 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     sendText(res, 200, text, contentType);
   });
 
-  router.add('GET', '/healthz', async ({ res }) => sendHealth(res, await health.liveness()));
-  router.add('GET', '/readyz', async ({ res, url }) => {
+  router.add('GET', '/healthz', async ({ res, access }) => sendHealth(res, await health.liveness(), access));
+  router.add('GET', '/readyz', async ({ res, url, access }) => {
     const v = url.searchParams.get('connected');
-    sendHealth(res, await health.readiness({ requireConnected: v === '1' || v === 'true' }));
+    sendHealth(res, await health.readiness({ requireConnected: v === '1' || v === 'true' }), access);
   });
 
   for (const path of ['/', '/{file}']) {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLevel } from './access.js';
 import { HttpError } from './http.js';
 
 /** What a route handler gets. */
@@ -10,6 +11,8 @@ export interface RouteContext {
   params: Record<string, string>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** What the caller may see (`probe`: a health probe without credentials; see access.ts). */
+  access: AccessLevel;
 }
 
 /** A route handler: sends the response itself, or throws an error that becomes the JSON error body. */

@@ -191,10 +191,10 @@ export class AdminService {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0];
     try {
-      access.check(req);
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
+      const level = access.check(req, url.pathname);
       const { handler, params } = router.match(method, url.pathname);
-      await handler({ req, res, url, params, signal: abort.signal });
+      await handler({ req, res, url, params, signal: abort.signal, access: level });
       this.#log.debug({ method, path, status: res.statusCode }, 'admin request');
     } catch (err) {
       const d = sendError(res, err);

@@ -9,8 +9,9 @@ import { startAdminDaemon } from './helpers.js';
 
 /**
  * The auth rule (issue 7): loopback only unless admin.token is set; with a token, "Authorization: Bearer" on every
- * request (Basic with the token as password for browsers); a non-loopback admin.listen without a token refuses to
- * start; changes from another web origin are refused.
+ * request (Basic with the token as password for browsers) except health probes without credentials, which get the
+ * status only (issue 13); a non-loopback admin.listen without a token refuses to start; changes from another web
+ * origin are refused.
  */
 
 const TOKEN = 'correct-horse-battery-staple-42';
@@ -88,6 +89,8 @@ describe('with admin.token', () => {
     const wrong = [undefined, 'Bearer', `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `bearer  ${TOKEN.toUpperCase()}`, TOKEN, `Token ${TOKEN}`, `Basic ${Buffer.from(`admin:${TOKEN}x`).toString('base64')}`];
     for (const [method, path] of routes) {
       for (const auth of wrong) {
+        // A health probe without any credentials is answered (next test); wrong credentials never are.
+        if (auth === undefined && method === 'GET' && (path === '/healthz' || path === '/readyz')) continue;
         const res = await a.call(method, path, undefined, auth === undefined ? {} : { authorization: auth });
         expect(res.status, `${method} ${path} with ${auth}`).toBe(401);
         const body = (await res.json()) as { error: { code: string; message: string } };
@@ -109,7 +112,41 @@ describe('with admin.token', () => {
     const port = new URL(a.base).port;
     const res = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
+  it('answers health probes without credentials with the status only; the token shows the details; /metrics needs the token', async () => {
+    // G1's only endpoint refuses the token: the group never connects, so /readyz?connected=1 fails.
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1', faults: { rejectToken: true } }], overrides: { 'admin.token': TOKEN } });
+    const good = { authorization: `Bearer ${TOKEN}` };
+    for (const path of ['/healthz', '/readyz']) {
+      const probe = await a.json<{ status: string; checks: Record<string, Record<string, unknown>> }>('GET', path);
+      expect(probe.status, path).toBe(200);
+      expect(probe.body.status).toBe('ok');
+      expect(Object.keys(probe.body.checks).length).toBeGreaterThan(0);
+      for (const [name, check] of Object.entries(probe.body.checks)) expect(check, `${path} ${name}`).toEqual({ ok: true });
+      expect((await a.call('HEAD', path)).status).toBe(200);
+      const full = await a.json<{ checks: Record<string, Record<string, unknown>> }>('GET', path, undefined, good);
+      expect(Object.keys(full.body.checks).sort()).toEqual(Object.keys(probe.body.checks).sort());
+      expect(full.body).toEqual(expect.objectContaining({ status: 'ok' }));
+    }
+    // The readiness details (how long ago the connection task ran) are there with the token only.
+    const ready = await a.json<{ checks: { scheduler: Record<string, unknown> } }>('GET', '/readyz', undefined, good);
+    expect(ready.body.checks.scheduler).toMatchObject({ ok: true, state: 'running' });
+
+    // A failing probe: 503, the failing check named, its message (which names the group) withheld.
+    const failing = await a.json<{ status: string; checks: Record<string, Record<string, unknown>> }>('GET', '/readyz?connected=1');
+    expect(failing).toMatchObject({ status: 503, body: { status: 'fail', checks: { groups: { ok: false } } } });
+    for (const check of Object.values(failing.body.checks)) expect(Object.keys(check)).toEqual(['ok']);
+    expect(JSON.stringify(failing.body)).not.toContain('G1');
+    const detailed = await a.json<{ checks: { groups: Record<string, unknown> } }>('GET', '/readyz?connected=1', undefined, good);
+    expect(detailed.body.checks.groups).toMatchObject({ ok: false, disconnected: ['G1'], message: 'not connected: G1' });
+    // Not probes: a POST to a probe path, every other route, and anything with wrong credentials.
+    expect((await a.call('POST', '/healthz')).status).toBe(401);
+    expect((await a.call('GET', '/metrics')).status).toBe(401);
+    expect((await a.call('GET', '/healthz?x=1', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await a.call('GET', '/', undefined)).status).toBe(401);
   });
 });
 

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { MAIN, runCli } from '../helpers/cli.js';
 
 /**
- * No docker engine runs here, so docker/Dockerfile and docker/compose.yaml are checked for drift against the
- * repository: every file the Dockerfile copies exists, every npm script it runs is defined, and every nbwss
- * command and flag compose.yaml uses is one the built CLI knows. (The RUN steps themselves were run outside
- * docker, in the same order: see docs/service.md.)
+ * docker/Dockerfile and docker/compose.yaml checked for drift against the repository, quickly (the image itself is
+ * built and run by `npm run verify:container`): every file the Dockerfile copies exists, every npm script it runs is
+ * defined, every stage follows one NODE_VERSION, the version label is the package's, and every nbwss command and
+ * flag compose.yaml uses is one the built CLI knows.
  */
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -29,10 +29,30 @@ describe('docker/Dockerfile', () => {
 
   it('runs npm scripts that exist and starts what the build produces', async () => {
     const scripts = (JSON.parse(readFileSync(root('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const m of dockerfile.matchAll(/npm run (\w+)/g)) expect(scripts[m[1]!], m[1]).toBeDefined();
+    for (const m of dockerfile.matchAll(/npm run ([\w:]+)/g)) expect(scripts[m[1]!], m[1]).toBeDefined();
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/nbwss\/dist\/cli\/main\.js"\]$/m);
     expect(existsSync(MAIN)).toBe(true);
     expect(await help()).toMatch(/\brun\b[\s\S]*\bhealthcheck\b/);
+  });
+
+  it('builds every stage from one NODE_VERSION, each base pinnable by digest', () => {
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+    expect(froms).toEqual([
+      'node:${NODE_VERSION}-bookworm${BUILD_IMAGE_DIGEST:+@}${BUILD_IMAGE_DIGEST}',
+      'node:${NODE_VERSION}-bookworm${BUILD_IMAGE_DIGEST:+@}${BUILD_IMAGE_DIGEST}',
+      'node:${NODE_VERSION}-bookworm-slim${RUNTIME_IMAGE_DIGEST:+@}${RUNTIME_IMAGE_DIGEST}',
+    ]);
+    expect(dockerfile).toMatch(/^ARG NODE_VERSION=24$/m);
+    expect(dockerfile).toMatch(/^ARG BUILD_IMAGE_DIGEST=$/m);
+    expect(dockerfile).toMatch(/^ARG RUNTIME_IMAGE_DIGEST=$/m);
+  });
+
+  it('labels the image with the package version, and has one volume (data), a 15 s HEALTHCHECK', () => {
+    const version = (JSON.parse(readFileSync(root('package.json'), 'utf8')) as { version: string }).version;
+    expect(dockerfile).toContain(`ARG VERSION=${version}`);
+    for (const label of ['version', 'revision', 'source']) expect(dockerfile).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${label}="\\$\\{\\w+\\}"`));
+    expect([...dockerfile.matchAll(/^VOLUME (.+)$/gm)].map((m) => m[1])).toEqual(['["/var/lib/nbwss"]']);
+    expect(dockerfile).toMatch(/^HEALTHCHECK --interval=15s /m);
   });
 });
 
