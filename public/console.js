@@ -4,7 +4,7 @@
 
 (() => {
   const $ = (selector) => document.querySelector(selector);
-  const rows = new Map(); // hostName → { tr, cells, toggle, remove, pending }
+  const rows = new Map(); // hostName → { tr, cells, toggle, edit, remove, pending, data }
   const pending = new Map(); // request_id → { label, hostName }
   const REFRESH_DELAY_MS = 250;
   const BUSY_DELAY_MS = 2000;
@@ -75,6 +75,9 @@
     }
     const actions = el('td', { class: 'actions', 'data-col': 'actions' });
     const toggle = el('button', { type: 'button', 'data-action': 'toggle' });
+    const edit = el('button', { type: 'button', class: 'secondary', 'data-action': 'edit' }, 'Edit');
+    edit.setAttribute('aria-label', `Edit ${hostName}`);
+    edit.addEventListener('click', () => openEdit(hostName));
     const remove = el('button', { type: 'button', class: 'danger', 'data-action': 'delete' }, 'Delete');
     remove.setAttribute('aria-label', `Delete ${hostName}`);
     toggle.addEventListener('click', () => {
@@ -82,12 +85,19 @@
       change(hostName, activate ? 'activate' : 'deactivate', 'POST', `/api/endpoints/${encodeURIComponent(hostName)}/${activate ? 'activate' : 'deactivate'}`);
     });
     remove.addEventListener('click', () => {
-      if (!window.confirm(`Delete ${hostName}? Its connection is closed at the next run of the connection task.`)) return;
-      change(hostName, 'delete', 'DELETE', `/api/endpoints/${encodeURIComponent(hostName)}`);
+      const question =
+        `Delete ${hostName}? Its connection is closed at the next run of the connection task. ` +
+        'If it is the last endpoint of its group, the group keeps its undelivered notifications for notification.retention: add an endpoint of the group again to deliver them.';
+      if (!window.confirm(question)) return;
+      change(hostName, 'delete', 'DELETE', `/api/endpoints/${encodeURIComponent(hostName)}`, undefined, (json) =>
+        json.lastOfGroup
+          ? `it was the last endpoint of group ${json.groupId}, which holds ${json.undeliveredNotifications} undelivered notification${json.undeliveredNotifications === 1 ? '' : 's'}, kept until ${new Date(json.keptUntil).toLocaleString()}`
+          : '',
+      );
     });
-    actions.append(toggle, remove);
+    actions.append(toggle, edit, remove);
     tr.append(actions);
-    const row = { tr, cells, toggle, remove, pending: el('span', { class: 'pending' }) };
+    const row = { tr, cells, toggle, edit, remove, pending: el('span', { class: 'pending' }), data: undefined };
     rows.set(hostName, row);
     return row;
   }
@@ -107,6 +117,7 @@
     list.forEach((e, index) => {
       seen.add(e.hostName);
       const row = rows.get(e.hostName) || createRow(e.hostName);
+      row.data = e;
       row.cells.host.textContent = e.hostName;
       row.cells.url.textContent = e.url;
       row.cells.group.textContent = e.groupId;
@@ -176,18 +187,20 @@
 
   // --- changes and their realization ----------------------------------------------------------------------------
 
-  async function change(hostName, action, method, path) {
+  // `describe(json)` adds what the daemon answered (e.g. when an update applies) to the message.
+  async function change(hostName, action, method, path, body, describe) {
     const label = `${action[0].toUpperCase()}${action.slice(1)} ${hostName}`;
     try {
-      const { requestId } = await api(method, path);
+      const { json, requestId } = await api(method, path, body);
       pending.set(requestId, { label, hostName });
       const row = rows.get(hostName);
       if (row) row.pendingText = 'applying…';
-      say(`${label}: accepted, waiting for the connection task to apply it…`);
+      const said = describe ? describe(json) : '';
+      say(`${label}: accepted${said ? ` (${said})` : ''}, waiting for the connection task to apply it…`);
       scheduleRefresh();
       // The change may already be in sync (its event can arrive before this response): ask once.
-      const { json } = await api('GET', `/api/realization?request_id=${encodeURIComponent(requestId)}`);
-      realized(json);
+      const realization = await api('GET', `/api/realization?request_id=${encodeURIComponent(requestId)}`);
+      realized(realization.json);
     } catch (err) {
       say(`${label} failed: ${err.message}`, 'error');
     }
@@ -270,6 +283,63 @@
     } catch (err) {
       say(`Add failed: ${err.message}`, 'error');
     }
+  });
+
+  // --- edit dialog ------------------------------------------------------------------------------------------------
+
+  let editing; // the endpoint being edited, as listed
+
+  function openEdit(hostName) {
+    const row = rows.get(hostName);
+    if (!row || !row.data) return;
+    editing = row.data;
+    $('#edit-host').textContent = hostName;
+    $('#edit-priority').value = String(editing.priority);
+    $('#edit-url').value = editing.url;
+    $('#edit-token').value = '';
+    $('#edit-fingerprint').value = '';
+    $('#edit-trust-keep').checked = true;
+    $('#edit-dialog').showModal();
+    $('#edit-priority').focus();
+  }
+
+  function closeEdit() {
+    $('#edit-dialog').close();
+    const row = editing && rows.get(editing.hostName);
+    editing = undefined;
+    if (row) row.edit.focus();
+  }
+
+  $('#edit-cancel').addEventListener('click', closeEdit);
+
+  $('#edit-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!editing) return;
+    const body = {};
+    const priority = Number($('#edit-priority').value);
+    if ($('#edit-priority').value.trim() === '' || !Number.isFinite(priority)) {
+      say('Priority must be a number.', 'error');
+      $('#edit-priority').focus();
+      return;
+    }
+    if (priority !== editing.priority) body.priority = priority;
+    const url = $('#edit-url').value.trim();
+    if (url !== editing.url) body.url = url;
+    const token = $('#edit-token').value;
+    if (token !== '') body.token = token;
+    if ($('#edit-trust-repin').checked) {
+      const fingerprint = $('#edit-fingerprint').value.trim();
+      if (fingerprint) body.fingerprint = fingerprint;
+      else body.acceptCertificate = true;
+    }
+    const hostName = editing.hostName;
+    if (Object.keys(body).length === 0) {
+      say(`Edit ${hostName}: nothing changed.`);
+      closeEdit();
+      return;
+    }
+    closeEdit();
+    await change(hostName, 'edit', 'PATCH', `/api/endpoints/${encodeURIComponent(hostName)}`, body, (json) => json.appliesWhen);
   });
 
   // --- event stream -----------------------------------------------------------------------------------------------

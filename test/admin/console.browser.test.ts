@@ -139,6 +139,29 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
       await ep.close();
     }
   });
+
+  it('Edit changes an endpoint in place: the new priority is listed, a new token is never shown, the change is applied', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1' }], overrides: { 'connectionInfo.period': 0.3 } });
+    const { page, problems } = await openConsole(a);
+    await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
+    await page.getByRole('button', { name: 'Edit 127.0.0.2' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit 127.0.0.2' });
+    await dialog.waitFor();
+    expect(await page.getByLabel('URL', { exact: true }).inputValue()).toBe(a.endpoints[0]!.url);
+    await page.getByLabel('Priority', { exact: true }).fill('5');
+    await page.getByLabel('New token').fill('edited-token-SECRET');
+    await screenshot(page, a.dir, 'console-edit.png');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#message', { hasText: 'Edit 127.0.0.2: applied.' }).waitFor();
+    await page.locator('#endpoints tr[data-host="127.0.0.2"] [data-col="priority"]', { hasText: /^5$/ }).waitFor();
+    expect(await dialog.isVisible()).toBe(false);
+    expect(await page.content()).not.toContain('edited-token-SECRET');
+    const shown = await a.json<{ priority: number; token: string }>('GET', '/api/endpoints/127.0.0.2');
+    expect(shown.body.priority).toBe(5);
+    // the keyboard focus returns to the row's Edit button
+    expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('Edit 127.0.0.2');
+    expect(problems).toEqual([]);
+  });
 });
 
 async function expectRow(page: Page, host: string, want: { group: string; priority: string; url: string }): Promise<void> {
