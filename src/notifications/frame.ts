@@ -86,8 +86,13 @@ export class PayloadBuilder {
   readonly #keepOrder: boolean;
   readonly #elements: Element[] = [];
   #last: Element | undefined;
-  /** Bytes of the payload text: `[` + elements + `]`. */
-  #bytes = 2;
+  /**
+   * Size of the payload text: `[` + elements + `]`, in UTF-16 code units while {@link #exact} is false (a UTF-8
+   * byte is at most 3 per code unit, so while 3 × this fits, the frame fits and no byte count is needed), in UTF-8
+   * bytes once it is true.
+   */
+  #size = 2;
+  #exact = false;
   #count = 0;
   #firstSeq = 0;
   #lastSeq = 0;
@@ -113,23 +118,36 @@ export class PayloadBuilder {
       element = this.#elements.find((e) => e.object === object);
       if (element !== undefined && this.#keepOrder) return this.#close();
     }
-    // ASCII text (the common case) is as many bytes as characters; a UTF-8 count only when it could differ
-    let extra = data.length;
-    if (extra > 0 && !isAscii(data)) extra = Buffer.byteLength(data);
-    if (element !== undefined) extra += element.data.length > 0 ? 1 : 0; // comma before it in its element
-    else extra += ELEMENT_PREFIX[object].length + ELEMENT_SUFFIX.length + (this.#elements.length > 0 ? 1 : 0);
-    if (this.#count > 0 && this.#bytes + extra > this.#maxPayloadBytes) return this.#close();
+    // the envelope parts are ASCII: as many bytes as code units
+    const framing = element !== undefined ? 1 : ELEMENT_PREFIX[object].length + ELEMENT_SUFFIX.length + (this.#elements.length > 0 ? 1 : 0);
+    if (!this.#exact && (this.#size + framing + data.length) * 3 > this.#maxPayloadBytes) {
+      // near the limit: count UTF-8 bytes from here on
+      this.#size = this.#utf8Bytes();
+      this.#exact = true;
+    }
+    const extra = framing + (this.#exact ? Buffer.byteLength(data) : data.length);
+    if (this.#count > 0 && this.#size + extra > this.#maxPayloadBytes) return this.#close();
     if (element === undefined) {
       element = { object, data: [] };
       this.#elements.push(element);
     }
     this.#last = element;
     element.data.push(data);
-    this.#bytes += extra;
+    this.#size += extra;
     if (this.#count === 0) this.#firstSeq = row[0];
     this.#lastSeq = row[0];
     this.#count++;
     return true;
+  }
+
+  /** UTF-8 bytes of the payload text built so far. */
+  #utf8Bytes(): number {
+    let bytes = 2 + Math.max(0, this.#elements.length - 1);
+    for (const e of this.#elements) {
+      bytes += ELEMENT_PREFIX[e.object].length + ELEMENT_SUFFIX.length + Math.max(0, e.data.length - 1);
+      for (const d of e.data) bytes += Buffer.byteLength(d);
+    }
+    return bytes;
   }
 
   #close(): false {
@@ -150,16 +168,10 @@ export class PayloadBuilder {
   /** The payload (call once all rows are added). */
   build(): Payload {
     const parts = this.#elements.map((e) => ELEMENT_PREFIX[e.object] + e.data.join(',') + ELEMENT_SUFFIX);
-    return { text: `[${parts.join(',')}]`, bytes: this.#bytes, firstSeq: this.#firstSeq, lastSeq: this.#lastSeq, count: this.#count };
+    const text = `[${parts.join(',')}]`;
+    return { text, bytes: this.#exact ? this.#size : Buffer.byteLength(text), firstSeq: this.#firstSeq, lastSeq: this.#lastSeq, count: this.#count };
   }
 }
-
-/** True when every character of `s` is ASCII (then its UTF-8 length is its length). */
-function isAscii(s: string): boolean {
-  // a regular expression test is faster than a char loop for the short JSON texts stored here
-  return !NON_ASCII.test(s);
-}
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Rebuild the payload of a recorded in-flight batch from exactly these rows (read back from the outbox after a

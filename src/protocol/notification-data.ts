@@ -134,7 +134,9 @@ export function parseNotificationObject(value: unknown): NotificationObject {
 export function validateNotifications(object: NotificationObject, input: unknown): Record<string, unknown>[] {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new NotificationValidationError(`${object}: no notification given (empty array)`);
-  if (list.every((d) => isValidNotification(object, d))) return list as Record<string, unknown>[];
+  let valid = true;
+  for (let i = 0; i < list.length && valid; i++) valid = isValidNotification(object, list[i]);
+  if (valid) return list as Record<string, unknown>[];
   const problems = list.flatMap((d, i) => notificationProblems(object, d, Array.isArray(input) ? `data[${i}]` : 'data'));
   if (problems.length > 0) throw new NotificationValidationError(problems.join('; '));
   return list as Record<string, unknown>[];

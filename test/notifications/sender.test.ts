@@ -189,6 +189,30 @@ describe('GroupSender batching', () => {
   });
 });
 
+describe('GroupSender frame size with multi-byte text', () => {
+  it('counts UTF-8 bytes, not characters, near the 2 MB limit; every request fits and reports its exact size', () => {
+    const { outbox, clock } = setup();
+    // 3-byte characters: 250,000 of them are ~750 KB per notification (250,000 characters): two fit in a request, a
+    // third would not (a character count would take all three)
+    const big = (n: number) => ({ ...job(n), note: '€'.repeat(250_000) + 'é'.repeat(n) });
+    outbox.append([{ rows: rows('JOB', Array.from({ length: 7 }, (_, i) => big(i + 1))), raisedAt: clock.now() }]);
+    const { sender, channel, log } = makeSender(outbox, clock, testConfig({ maxBatchSize: 500 }));
+    sender.start();
+    const jobIds: number[] = [];
+    for (let i = 0; i < 10 && channel.sent.length > i; i++) {
+      const frame = channel.sent[i]!;
+      expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      const msg = JSON.parse(frame) as NotificationRequest;
+      jobIds.push(...msg.payload[0]!.data.map((d) => d.jobId as number));
+      sender.handleResponse(ack(msg.id));
+    }
+    expect(channel.sent.map((f) => (JSON.parse(f) as NotificationRequest).payload[0]!.data.length)).toEqual([2, 2, 2, 1]);
+    expect(jobIds).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const sent = log.filter((l) => l.event === 'batchSent').map((l) => (l.args as { bytes: number }).bytes);
+    expect(sent).toEqual(channel.sent.map((f) => Buffer.byteLength(f)));
+  });
+});
+
 describe('GroupSender timing', () => {
   it('holds a notification back notification.delay seconds after it was raised', () => {
     const { outbox, clock } = setup();
