@@ -1,11 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import convict from 'convict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { defaultValue, parseValue, type Parsed } from './formats.js';
 import { KEYS, LOG_LEVELS, envName, type ConfigKey, type KeyDef } from './keys.js';
-import { parseProperties } from './properties.js';
+import { decodeProperties, parseProperties } from './properties.js';
+import { closest } from './suggest.js';
 
-/** The configuration, built once at start and frozen (STYLE §8). Durations keep the unit of their key. */
+/**
+ * Loading the configuration (STYLE §8): the key table (keys.ts) is the schema — format, default, documentation,
+ * environment variable — and this module layers the sources over the defaults, checks every value where it is
+ * read (so an error names the key, the value and the place: `file:line`, the variable, the flag), and returns one
+ * frozen object with the origin of each value.
+ *
+ * nbwss used convict for this until issue 13; see docs/configuration.md ("Why not convict") for why it went.
+ */
+
+/** The configuration, built once at start and frozen. Durations keep the unit of their key. */
 export interface Config {
   exception: { ignoreDecoder: boolean };
   notification: { sendTimeout: number; scheduledRate: number; delay: number; maxBatchSize: number; retention: number };
@@ -28,17 +38,22 @@ export interface Config {
   };
 }
 
-/** Where each key's value came from. */
-export type ValueSource = 'default' | 'file' | 'env' | 'override';
+/** Where a key's value came from. */
+export type ValueOrigin =
+  | { kind: 'default' }
+  | { kind: 'file'; file: string; line: number }
+  | { kind: 'env'; variable: string }
+  | { kind: 'override'; label?: string };
 
 /** Result of {@link loadConfig}. */
 export interface LoadedConfig {
   config: Readonly<Config>;
   /** The properties file read, or undefined when none was found (defaults only). */
   file: string | undefined;
-  /** Non-fatal findings (unknown keys), each naming the key and line. */
+  /** Non-fatal findings (unknown keys and variables, suspicious values), each naming the place. */
   warnings: string[];
-  sources: Record<ConfigKey, ValueSource>;
+  /** Where each key's value came from. */
+  sources: Record<ConfigKey, ValueOrigin>;
 }
 
 /** Options of {@link loadConfig}. */
@@ -47,204 +62,172 @@ export interface LoadConfigOptions {
   file?: string | undefined;
   /** Environment to read `NBWSS_CONFIG` and `NBWSS_*` keys from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Values set by code (tests, `nbwss demo`), applied last. Strings are checked like file values. */
+  /** Values set by code (tests, `nbwss demo`, CLI flags), applied last. Strings are checked like file values. */
   overrides?: Partial<Record<ConfigKey, string | number | boolean>>;
-  /** Base for relative paths (default `process.cwd()`). */
+  /** How to name an override in errors and in `config show` (a flag such as `--rate`), per key. */
+  overrideLabels?: Partial<Record<ConfigKey, string>>;
+  /** Working directory: base of a relative `--config`, and of relative paths when no file is used (default `process.cwd()`). */
   cwd?: string;
 }
 
 /** The default location of the properties file, relative to the working directory. */
 export const DEFAULT_CONFIG_FILE = 'config/nbwss.properties';
 
-type Parsed = string | number | boolean | string[];
+/** `NBWSS_*` variables that are not keys but are read by nbwss. */
+export const OTHER_VARIABLES: readonly string[] = ['NBWSS_CONFIG', 'NBWSS_DEBUG'];
 
-/** The longest delay a Node timer supports (2^31-1 ms); longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * Check one raw string value of `key`. Returns the typed value, or a short reason it is invalid.
- */
-export function parseValue(def: KeyDef, raw: string): { ok: true; value: Parsed } | { ok: false; reason: string } {
-  const v = raw.trim();
-  const decimal = /^\d+(\.\d+)?$/;
-  switch (def.kind) {
-    case 'boolean':
-      if (/^(true|false)$/i.test(v)) return { ok: true, value: v.toLowerCase() === 'true' };
-      return { ok: false, reason: 'must be true or false' };
-    case 'seconds':
-    case 'positiveNumber':
-      // A period becomes a timer: Node fires a timer above 2^31-1 ms at once (TimeoutOverflowWarning), so cap it.
-      if (def.kind === 'seconds' && decimal.test(v) && Number(v) * 1000 > MAX_TIMER_MS) {
-        return { ok: false, reason: `must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days)` };
-      }
-      if (decimal.test(v) && Number(v) > 0) return { ok: true, value: Number(v) };
-      return { ok: false, reason: `must be a number greater than 0${def.kind === 'seconds' ? ' (seconds, decimals allowed)' : ''}` };
-    case 'secondsOrZero':
-      if (decimal.test(v)) return { ok: true, value: Number(v) };
-      return { ok: false, reason: 'must be a number of seconds, 0 or more (decimals allowed)' };
-    case 'ms':
-      if (/^\d+$/.test(v) && Number(v) > MAX_TIMER_MS) return { ok: false, reason: `must be at most ${MAX_TIMER_MS} milliseconds (about 24 days)` };
-      if (/^\d+$/.test(v) && Number(v) > 0) return { ok: true, value: Number(v) };
-      return { ok: false, reason: 'must be a whole number of milliseconds greater than 0' };
-    case 'positiveInt':
-      if (/^\d+$/.test(v) && Number(v) >= 1 && Number.isSafeInteger(Number(v))) return { ok: true, value: Number(v) };
-      return { ok: false, reason: 'must be a whole number, 1 or more' };
-    case 'int':
-      if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return { ok: true, value: Number(v) };
-      return { ok: false, reason: 'must be a whole number, 0 or more' };
-    case 'string':
-    case 'path':
-      return { ok: true, value: v };
-    case 'httpUrl': {
-      try {
-        const u = new URL(v);
-        if (u.protocol === 'http:' || u.protocol === 'https:') return { ok: true, value: v.replace(/\/+$/, '') };
-      } catch {
-        /* reported below */
-      }
-      return { ok: false, reason: 'must be an http:// or https:// URL' };
-    }
-    case 'listen': {
-      if (v === '') return { ok: true, value: '' };
-      const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(v);
-      if (m && Number(m[2]) <= 65535) return { ok: true, value: v };
-      return { ok: false, reason: 'must be host:port (e.g. 127.0.0.1:9464), or empty to turn it off' };
-    }
-    case 'list': {
-      const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-      if (items.length > 0) return { ok: true, value: items };
-      return { ok: false, reason: 'must be a comma-separated list with at least one item' };
-    }
-    case 'logLevel':
-      if ((LOG_LEVELS as readonly string[]).includes(v)) return { ok: true, value: v };
-      return { ok: false, reason: `must be one of ${LOG_LEVELS.join(', ')}` };
-  }
+/** The key table entry of `key`, looking at the table's own keys only (`constructor` is not a key). */
+export function keyDef(key: string): KeyDef | undefined {
+  return Object.hasOwn(KEYS, key) ? (KEYS as Record<string, KeyDef>)[key] : undefined;
 }
 
-function defaultValue(def: KeyDef): Parsed {
-  if (def.kind === 'list') return String(def.default).split(',');
-  return def.default;
-}
-
-/** Build the convict schema from the key table (nested by the dots of each key). */
-function convictSchema(): convict.Schema<Config> {
-  const schema: Record<string, unknown> = {};
-  for (const [key, def] of Object.entries(KEYS) as [ConfigKey, KeyDef][]) {
-    const parts = key.split('.');
-    let node = schema;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    node[parts[parts.length - 1]!] = {
-      doc: def.doc,
-      default: defaultValue(def),
-      format: (value: unknown) => {
-        const ok = def.kind === 'list' ? Array.isArray(value) : typeof value === (typeof def.default === 'boolean' ? 'boolean' : typeof def.default);
-        if (!ok) throw new Error(`${key}: wrong type`);
-      },
-      sensitive: def.secret === true,
-    };
-  }
-  return schema as unknown as convict.Schema<Config>;
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
+/** Freeze `o` and everything reachable from it. */
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }
   return o;
 }
 
-/** Read a properties file into checked values, throwing a ConfigError naming key, value, file and line. */
-function readFileValues(file: string, warnings: string[], origin?: string): Map<ConfigKey, Parsed> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const from = origin ? ` (from ${origin})` : '';
-    throw new ConfigError(`cannot read configuration file ${file}${from}: ${(err as Error).message}`, { cause: err });
+/** How an origin reads in a message: `file:line`, `environment variable X`, … */
+export function describeOrigin(origin: ValueOrigin): string {
+  switch (origin.kind) {
+    case 'default':
+      return 'default';
+    case 'file':
+      return `${origin.file}:${origin.line}`;
+    case 'env':
+      return `environment variable ${origin.variable}`;
+    case 'override':
+      return origin.label ?? 'override';
   }
-  const values = new Map<ConfigKey, Parsed>();
-  for (const entry of parseProperties(text)) {
+}
+
+/** A key's checked value and its origin. */
+interface Setting {
+  value: Parsed;
+  origin: ValueOrigin;
+}
+
+/** Check `raw` for `key`; a ConfigError names the key, the value and where it came from. */
+function check(key: ConfigKey, def: KeyDef, raw: string, origin: ValueOrigin): Setting {
+  const parsed = parseValue(def, raw);
+  if (!parsed.ok) {
+    const shown = def.secret ? '(secret)' : `"${raw}"`;
+    throw new ConfigError(`invalid value for ${key}: ${shown} ${parsed.reason} (${describeOrigin(origin)})`);
+  }
+  return { value: parsed.value, origin };
+}
+
+/** Read a properties file into checked settings; unknown keys become warnings naming the line. */
+function readFileSettings(file: string, warnings: string[], from?: string): Map<ConfigKey, Setting> {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read configuration file ${file}${from ? ` (from ${from})` : ''}: ${(err as Error).message}`, { cause: err });
+  }
+  const settings = new Map<ConfigKey, Setting>();
+  for (const entry of parseProperties(decodeProperties(bytes, file))) {
     if (entry.key.startsWith('hibernate.')) continue; // vendor-support keys of the real NBWSS: accepted, ignored
-    const def = (KEYS as Record<string, KeyDef>)[entry.key];
+    const def = keyDef(entry.key);
     if (!def) {
-      warnings.push(`unknown configuration key "${entry.key}" at ${file}:${entry.line} (ignored)`);
+      const hint = closest(entry.key, Object.keys(KEYS));
+      warnings.push(`unknown configuration key "${entry.key}" at ${file}:${entry.line} (ignored${hint ? `; did you mean ${hint}?` : ''})`);
       continue;
     }
-    const parsed = parseValue(def, entry.value);
-    if (!parsed.ok) {
-      throw new ConfigError(`invalid value for ${entry.key}: "${entry.value}" ${parsed.reason} (${file}:${entry.line})`);
-    }
-    values.set(entry.key as ConfigKey, parsed.value);
+    const key = entry.key as ConfigKey;
+    settings.set(key, check(key, def, entry.value, { kind: 'file', file, line: entry.line }));
   }
-  return values;
+  return settings;
+}
+
+/** The file to read: `--config`, else `$NBWSS_CONFIG`, else `config/nbwss.properties` when it exists. */
+function locateFile(options: LoadConfigOptions, env: NodeJS.ProcessEnv, cwd: string): { file: string; from?: string } | undefined {
+  if (options.file !== undefined) return { file: resolve(cwd, options.file), from: '--config' };
+  if (env.NBWSS_CONFIG) return { file: resolve(cwd, env.NBWSS_CONFIG), from: '$NBWSS_CONFIG' };
+  const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
+  return existsSync(candidate) ? { file: candidate } : undefined;
+}
+
+/** Warnings about values that are valid but almost certainly not meant. */
+function lint(settings: Record<ConfigKey, Setting>): string[] {
+  const out: string[] = [];
+  const base = settings['netbackup.baseUrl'];
+  if (/\/netbackup\/*$/i.test(String(base.value))) {
+    out.push(
+      `netbackup.baseUrl ${String(base.value)} (${describeOrigin(base.origin)}) ends with /netbackup: COMMAND uris already start with /netbackup/, ` +
+        `so requests would go to /netbackup/netbackup/…; give the server only, e.g. ${String(base.value).replace(/\/netbackup\/*$/i, '')}`,
+    );
+  }
+  return out;
 }
 
 /**
  * Load the configuration: defaults, then the properties file (`--config FILE`, else `$NBWSS_CONFIG`, else
  * `config/nbwss.properties` when it exists), then `NBWSS_*` environment variables, then `overrides`.
- * Throws {@link ConfigError} on any invalid value.
+ *
+ * Relative paths (`db.path`, `security.keyFile`, `log.file`, `netbackup.tls.caFile`) written in the file, or left
+ * at their default while a file is in use, resolve against the file's folder; from the environment or with no
+ * file, against the working directory. Every path in the result is absolute.
+ *
+ * Throws {@link ConfigError} on any invalid value, naming the key, the value and where it came from.
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const warnings: string[] = [];
-  const sources = Object.fromEntries(Object.keys(KEYS).map((k) => [k, 'default'])) as Record<ConfigKey, ValueSource>;
+  const located = locateFile(options, env, cwd);
+  const fileSettings = located ? readFileSettings(located.file, warnings, located.from) : new Map<ConfigKey, Setting>();
 
-  let file: string | undefined;
-  const explicit = options.file ?? (env.NBWSS_CONFIG ? env.NBWSS_CONFIG : undefined);
-  const fileValues = new Map<ConfigKey, Parsed>();
-  if (explicit !== undefined) {
-    file = resolve(cwd, explicit);
-    const origin = options.file !== undefined ? '--config' : '$NBWSS_CONFIG';
-    for (const [k, v] of readFileValues(file, warnings, origin)) fileValues.set(k, v);
-  } else {
-    const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
-    try {
-      readFileSync(candidate);
-      file = candidate;
-    } catch {
-      file = undefined;
-    }
-    if (file) for (const [k, v] of readFileValues(file, warnings)) fileValues.set(k, v);
-  }
-
-  const values: Partial<Record<ConfigKey, Parsed>> = {};
-  for (const [k, v] of fileValues) {
-    values[k] = v;
-    sources[k] = 'file';
-  }
+  const settings = {} as Record<ConfigKey, Setting>;
   for (const [key, def] of Object.entries(KEYS) as [ConfigKey, KeyDef][]) {
-    const name = envName(key);
-    const raw = env[name];
-    if (raw === undefined) continue;
-    const parsed = parseValue(def, raw);
-    if (!parsed.ok) throw new ConfigError(`invalid value for ${key}: "${raw}" ${parsed.reason} (environment variable ${name})`);
-    values[key] = parsed.value;
-    sources[key] = 'env';
+    settings[key] = fileSettings.get(key) ?? { value: defaultValue(def), origin: { kind: 'default' } };
+  }
+  const known = new Set<string>(OTHER_VARIABLES);
+  for (const [key, def] of Object.entries(KEYS) as [ConfigKey, KeyDef][]) {
+    const variable = envName(key);
+    known.add(variable);
+    const raw = env[variable];
+    if (raw !== undefined) settings[key] = check(key, def, raw, { kind: 'env', variable });
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('NBWSS_') || known.has(name)) continue;
+    const hint = closest(name, [...known]);
+    warnings.push(`unknown environment variable ${name} (ignored${hint ? `; did you mean ${hint}?` : ''})`);
   }
   for (const [key, raw] of Object.entries(options.overrides ?? {}) as [ConfigKey, string | number | boolean][]) {
-    const def = (KEYS as Record<string, KeyDef>)[key];
+    const def = keyDef(key);
     if (!def) throw new ConfigError(`unknown configuration key "${key}" in overrides`);
-    const parsed = parseValue(def, String(raw));
-    if (!parsed.ok) throw new ConfigError(`invalid value for ${key}: "${String(raw)}" ${parsed.reason} (override)`);
-    values[key] = parsed.value;
-    sources[key] = 'override';
+    const label = options.overrideLabels?.[key];
+    settings[key] = check(key, def, String(raw), { kind: 'override', ...(label ? { label } : {}) });
   }
 
-  const c = convict<Config>(convictSchema(), { env: {}, args: [] });
-  for (const [k, v] of Object.entries(values)) c.set(k as never, v as never);
-  try {
-    c.validate({ allowed: 'strict' });
-  } catch (err) {
-    throw new ConfigError(`invalid configuration: ${(err as Error).message}`, { cause: err });
+  const fileBase = located ? dirname(located.file) : cwd;
+  const config: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(KEYS) as [ConfigKey, KeyDef][]) {
+    const s = settings[key];
+    let value = s.value;
+    if (def.kind === 'path' && value !== '' && !isAbsolute(String(value))) {
+      value = resolve(s.origin.kind === 'file' || s.origin.kind === 'default' ? fileBase : cwd, String(value));
+    }
+    const parts = key.split('.');
+    let node = config;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]!] = value;
   }
-  const config = c.getProperties();
-  return { config: deepFreeze(config), file, warnings, sources };
+  warnings.push(...lint(settings));
+  const sources = Object.fromEntries(Object.entries(settings).map(([k, s]) => [k, s.origin])) as Record<ConfigKey, ValueOrigin>;
+  return { config: deepFreeze(config as unknown as Config), file: located?.file, warnings, sources };
+}
+
+/** The value of `key` in `config`. */
+export function valueAt(config: Readonly<Config>, key: ConfigKey): unknown {
+  return key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], config);
 }
 
 /** Keys whose value differs between two configurations. */
-export function changedKeys(a: Config, b: Config): ConfigKey[] {
-  const get = (c: Config, key: string): unknown => key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], c);
-  return (Object.keys(KEYS) as ConfigKey[]).filter((k) => JSON.stringify(get(a, k)) !== JSON.stringify(get(b, k)));
+export function changedKeys(a: Readonly<Config>, b: Readonly<Config>): ConfigKey[] {
+  return (Object.keys(KEYS) as ConfigKey[]).filter((k) => JSON.stringify(valueAt(a, k)) !== JSON.stringify(valueAt(b, k)));
 }

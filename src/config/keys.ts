@@ -1,6 +1,6 @@
 /**
  * Every configuration key nbwss knows, in one table: the guide's keys (spec §9) and the project's own.
- * The convict schema, the env variable names, the configuration reference (docs/configuration.md) and the shipped `config/nbwss.properties`
+ * The loader (config.ts), the formats (formats.ts), the env variable names, the configuration reference (docs/configuration.md) and the shipped `config/nbwss.properties`
  * are all derived from (or checked against) this table.
  */
 
@@ -62,7 +62,7 @@ export const KEYS = {
   'connectionInfo.handshakeTimeout': { kind: 'ms', default: 10000, unit: 'ms', reload: 'live', doc: 'Limit for one connection attempt: TCP + TLS + WebSocket upgrade + CONNECT RESPONSE.' },
   'connectionInfo.reconnectOnClose': { kind: 'boolean', default: false, reload: 'live', doc: 'false (NBWSS behaviour): a dropped group reconnects at the next period. true: at once, with full-jitter exponential backoff (base 1 s, cap = period).' },
   'scheduledExecutor.threadPoolSize': { kind: 'positiveInt', default: 1, unit: 'count', guide: true, reload: 'live', doc: 'Most connection attempts (handshakes) in progress at once across all groups: the Java thread pool of NBWSS, mapped to a concurrency bound.' },
-  'db.path': { kind: 'path', default: 'var/nbwss.db', reload: 'restart', doc: 'SQLite database (endpoints, outbox, cursors). Relative paths are from the working directory.' },
+  'db.path': { kind: 'path', default: 'var/nbwss.db', reload: 'restart', doc: 'SQLite database (endpoints, outbox, cursors). A relative path is from the folder of this file.' },
   'security.keyFile': { kind: 'path', default: 'var/nbwss.key', reload: 'restart', doc: 'AES-256-GCM key that encrypts endpoint tokens at rest; created with mode 0600 on first use.' },
   'netbackup.baseUrl': { kind: 'httpUrl', default: 'https://localhost:1556', reload: 'restart', doc: 'NetBackup primary server REST base; a COMMAND uri is appended to it.' },
   'netbackup.tls.rejectUnauthorized': { kind: 'boolean', default: true, reload: 'restart', doc: 'Verify the NetBackup server certificate (false only for a lab).' },

@@ -7,7 +7,7 @@
  * `ctx.config` is {@link ConfigHolder.view}, whose sections always read the configuration in force.
  */
 import { EventEmitter } from 'node:events';
-import { changedKeys, type Config } from './config.js';
+import { changedKeys, deepFreeze, valueAt, type Config } from './config.js';
 import { KEYS, type ConfigKey, type KeyDef } from './keys.js';
 
 /** What a reload did. */
@@ -26,18 +26,6 @@ export interface ConfigHolderEvents {
 
 type Mutable = Record<string, unknown>;
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
-
-function valueAt(config: Config, key: ConfigKey): unknown {
-  return key.split('.').reduce<unknown>((o, p) => (o as Mutable)[p], config);
-}
-
 /**
  * The configuration to put in force when `next` was read while `current` runs: `next` for live keys, `current`
  * for restart keys; with the keys of each kind that changed.
@@ -52,7 +40,7 @@ export function planReload(current: Readonly<Config>, next: Readonly<Config>): {
     const parts = key.split('.');
     let node = merged as unknown as Mutable;
     for (const p of parts.slice(0, -1)) node = node[p] as Mutable;
-    node[parts[parts.length - 1]!] = structuredClone(valueAt(current as Config, key));
+    node[parts[parts.length - 1]!] = structuredClone(valueAt(current, key));
   }
   return { config: deepFreeze(merged), change: { applied: changed.filter(isLive), restartNeeded } };
 }

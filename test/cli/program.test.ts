@@ -16,7 +16,7 @@ function importsOf(args: string[]): { own: string[]; packages: string[] } {
   const dir = tempDir();
   const file = join(dir, 'imports.txt');
   writeFileSync(file, '');
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_'))), NBWSS_TEST_IMPORTS: file, NBWSS_ADMIN_LISTEN: '127.0.0.1:1' };
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NBWSS_'))), IMPORT_RECORDER_FILE: file, NBWSS_ADMIN_LISTEN: '127.0.0.1:1' };
   spawnSync(process.execPath, ['--import', RECORDER, MAIN, ...args], { cwd: dir, env, stdio: 'ignore' });
   const urls = readFileSync(file, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
   const paths = urls.map((u) => fileURLToPath(u));

@@ -30,15 +30,16 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('loadConfig: where the file comes from', () => {
   it('without any file: the defaults, no file, no warnings', () => {
-    const { config, file, warnings, sources } = load();
+    const cwd = tempDir();
+    const { config, file, warnings, sources } = loadConfig({ env: {}, cwd });
     expect(file).toBeUndefined();
     expect(warnings).toEqual([]);
     expect(config.connectionInfo.period).toBe(60);
     expect(config.keepAlive.scheduledRate).toBe(30);
     expect(config.notification.sendTimeout).toBe(2000);
-    expect(config.db.path).toBe('var/nbwss.db');
+    expect(config.db.path).toBe(join(cwd, 'var/nbwss.db'));
     expect(config.command.allowedPathPrefixes).toEqual(['/netbackup/']);
-    expect(Object.values(sources).every((s) => s === 'default')).toBe(true);
+    expect(Object.values(sources).every((s) => s.kind === 'default')).toBe(true);
   });
 
   it('reads config/nbwss.properties under the working directory when nothing else is given', () => {
@@ -48,7 +49,7 @@ describe('loadConfig: where the file comes from', () => {
     const { config, file, sources } = loadConfig({ env: {}, cwd });
     expect(file).toBe(join(cwd, 'config', 'nbwss.properties'));
     expect(config.connectionInfo.period).toBe(7);
-    expect(sources['connectionInfo.period']).toBe('file');
+    expect(sources['connectionInfo.period']).toEqual({ kind: 'file', file: join(cwd, 'config', 'nbwss.properties'), line: 1 });
   });
 
   it('--config FILE wins over $NBWSS_CONFIG, which wins over config/nbwss.properties', () => {
@@ -133,7 +134,7 @@ describe('loadConfig: values', () => {
     const file = propertiesFile('connectionInfo.period=5\nconnectionInfo.perod=6\n');
     const { config, warnings } = load({ file });
     expect(config.connectionInfo.period).toBe(5);
-    expect(warnings).toEqual([`unknown configuration key "connectionInfo.perod" at ${file}:2 (ignored)`]);
+    expect(warnings).toEqual([`unknown configuration key "connectionInfo.perod" at ${file}:2 (ignored; did you mean connectionInfo.period?)`]);
   });
 
   it('hibernate.* keys are accepted silently', () => {
@@ -163,7 +164,7 @@ describe('loadConfig: environment and overrides', () => {
     const { config, sources } = load({ file, env: { NBWSS_CONNECTIONINFO_PERIOD: '0.5', NBWSS_LOG_LEVEL: 'debug' } });
     expect(config.connectionInfo.period).toBe(0.5);
     expect(config.log.level).toBe('debug');
-    expect(sources['connectionInfo.period']).toBe('env');
+    expect(sources['connectionInfo.period']).toEqual({ kind: 'env', variable: 'NBWSS_CONNECTIONINFO_PERIOD' });
   });
 
   it('an invalid environment value names the variable', () => {
@@ -176,15 +177,110 @@ describe('loadConfig: environment and overrides', () => {
   it('overrides apply last and are checked; an unknown override key is an error', () => {
     const { config, sources } = load({ env: { NBWSS_CONNECTIONINFO_PERIOD: '3' }, overrides: { 'connectionInfo.period': 0.1 } });
     expect(config.connectionInfo.period).toBe(0.1);
-    expect(sources['connectionInfo.period']).toBe('override');
+    expect(sources['connectionInfo.period']).toEqual({ kind: 'override' });
     configError(() => load({ overrides: { 'connectionInfo.period': -1 } }));
     configError(() => load({ overrides: { 'no.such.key': 1 } as never }));
   });
 
   it('changedKeys lists the keys whose values differ', () => {
-    const a = load().config;
-    const b = load({ env: { NBWSS_CONNECTIONINFO_PERIOD: '3', NBWSS_COMMAND_ALLOWEDPATHPREFIXES: '/x/' } }).config;
+    const cwd = tempDir();
+    const a = load({ cwd }).config;
+    const b = load({ cwd, env: { NBWSS_CONNECTIONINFO_PERIOD: '3', NBWSS_COMMAND_ALLOWEDPATHPREFIXES: '/x/' } }).config;
     expect(changedKeys(a, b).sort()).toEqual(['command.allowedPathPrefixes', 'connectionInfo.period']);
+  });
+});
+
+describe('loadConfig: hostile files (issue 10 D13)', () => {
+  for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'constructor.prototype']) {
+    it(`${key}=1 is an unknown key (a warning), not a crash`, () => {
+      const file = propertiesFile(`${key}=1\nconnectionInfo.period=5\n`);
+      const { config, warnings } = load({ file });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`unknown configuration key "${key}" at ${file}:1`);
+      expect(config.connectionInfo.period).toBe(5);
+    });
+  }
+
+  it('an override or a variable named after an Object.prototype member is refused or ignored', () => {
+    configError(() => load({ overrides: { constructor: 1 } as never }));
+    expect(load({ env: { NBWSS_CONSTRUCTOR: '1' } }).warnings).toEqual(['unknown environment variable NBWSS_CONSTRUCTOR (ignored)']);
+  });
+
+  it('a NUL byte is refused, naming the file and the line', () => {
+    const file = join(tempDir(), 'nbwss.properties');
+    writeFileSync(file, Buffer.concat([Buffer.from('connectionInfo.period=5\nlog.level=in'), Buffer.from([0]), Buffer.from('fo\n')]));
+    expect(configError(() => load({ file })).message).toBe(`configuration file ${file}:2 holds a NUL byte (is it a properties file?)`);
+  });
+
+  it('bytes that are not UTF-8 are refused, naming the file and the line, never read as U+FFFD', () => {
+    const file = join(tempDir(), 'nbwss.properties');
+    writeFileSync(file, Buffer.concat([Buffer.from('a=1\nb=2\nsimulator.primaryName=caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    expect(configError(() => load({ file })).message).toBe(`configuration file ${file}:3 is not valid UTF-8 (is it a properties file?)`);
+  });
+
+  it('binary garbage is refused, so a SIGHUP reload of it keeps the running configuration', () => {
+    const file = join(tempDir(), 'nbwss.properties');
+    writeFileSync(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe]));
+    expect(configError(() => load({ file })).message).toMatch(/:1 (holds a NUL byte|is not valid UTF-8)/);
+  });
+
+  it('a UTF-8 byte-order mark is dropped', () => {
+    const file = join(tempDir(), 'nbwss.properties');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('connectionInfo.period=5\n')]));
+    const { config, warnings } = load({ file });
+    expect(warnings).toEqual([]);
+    expect(config.connectionInfo.period).toBe(5);
+  });
+
+  it('40,000 continuation lines make one value (parsed in linear time: bench figures in the commit)', () => {
+    const lines = ['simulator.primaryName=a\\'];
+    for (let i = 0; i < 40_000; i++) lines.push(`  b\\`);
+    lines.push('  c');
+    const { config } = load({ file: propertiesFile(lines.join('\n') + '\n') });
+    expect(config.simulator.primaryName).toBe('a' + 'b'.repeat(40_000) + 'c');
+  });
+});
+
+describe('loadConfig: unknown NBWSS_* variables (issue 10 D17)', () => {
+  it('warn, with the closest known name; NBWSS_CONFIG and NBWSS_DEBUG are known', () => {
+    const { warnings } = load({ env: { NBWSS_LOG_LEVL: 'debug', NBWSS_DEBUG: '1', NBWSS_SOMETHING_ELSE: 'x', OTHER: 'y' } });
+    expect(warnings).toEqual([
+      'unknown environment variable NBWSS_LOG_LEVL (ignored; did you mean NBWSS_LOG_LEVEL?)',
+      'unknown environment variable NBWSS_SOMETHING_ELSE (ignored)',
+    ]);
+  });
+});
+
+describe('loadConfig: relative paths (issue 12 item 7)', () => {
+  it('a relative path in the file, or a default while a file is used, resolves against the file folder', () => {
+    const cwd = tempDir();
+    const folder = tempDir();
+    writeFileSync(join(folder, 'nbwss.properties'), 'db.path=data/nbwss.db\nlog.file=logs/nbwss.log\n');
+    const { config } = loadConfig({ env: {}, cwd, file: join(folder, 'nbwss.properties') });
+    expect(config.db.path).toBe(join(folder, 'data/nbwss.db'));
+    expect(config.log.file).toBe(join(folder, 'logs/nbwss.log'));
+    expect(config.security.keyFile).toBe(join(folder, 'var/nbwss.key')); // the default, next to the file
+    expect(config.netbackup.tls.caFile).toBe(''); // empty stays empty
+  });
+
+  it('a relative path from the environment resolves against the working directory; absolute paths stay', () => {
+    const cwd = tempDir();
+    const folder = tempDir();
+    writeFileSync(join(folder, 'nbwss.properties'), 'db.path=/abs/nbwss.db\n');
+    const { config } = loadConfig({ env: { NBWSS_SECURITY_KEYFILE: 'k/nbwss.key' }, cwd, file: join(folder, 'nbwss.properties') });
+    expect(config.db.path).toBe('/abs/nbwss.db');
+    expect(config.security.keyFile).toBe(join(cwd, 'k/nbwss.key'));
+  });
+});
+
+describe('loadConfig: netbackup.baseUrl ending with /netbackup (issue 12 item 11)', () => {
+  it('is a warning naming where it was set and the URL to use', () => {
+    const file = propertiesFile('netbackup.baseUrl=https://nbu.example.com:1556/netbackup/\n');
+    const { warnings } = load({ file });
+    expect(warnings).toEqual([
+      `netbackup.baseUrl https://nbu.example.com:1556/netbackup (${file}:1) ends with /netbackup: COMMAND uris already start with /netbackup/, so requests would go to /netbackup/netbackup/…; give the server only, e.g. https://nbu.example.com:1556`,
+    ]);
+    expect(load({ file: propertiesFile('netbackup.baseUrl=https://nbu.example.com:1556\n') }).warnings).toEqual([]);
   });
 });
 

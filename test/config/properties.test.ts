@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseProperties } from '../../src/config/properties.js';
+import { decodeProperties, parseProperties } from '../../src/config/properties.js';
+import { ConfigError } from '../../src/errors.js';
 
 const kv = (text: string) => parseProperties(text).map((e) => [e.key, e.value]);
 
@@ -117,5 +119,56 @@ describe('parseProperties (Java .properties syntax)', () => {
 
   it('parses the empty text to nothing', () => {
     expect(parseProperties('')).toEqual([]);
+  });
+});
+
+describe('parseProperties: properties (fast-check)', () => {
+  /** Escape a key or value the way a properties writer does, so it reads back as itself. */
+  const escape = (s: string, isKey: boolean) =>
+    s.replace(/[\\=:#! \t\n\r\f]/g, (c, i: number) => {
+      const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r', '\f': '\\f' };
+      if (named[c]) return named[c];
+      if (c === ' ' && !isKey && i > 0) return c; // inner spaces of a value need no escape
+      return `\\${c}`;
+    });
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '.', '_', '=', ':', ' ', '\t', '#', '!', '\\', '\n', 'é', '€', '1') });
+
+  it('an escaped key=value, split anywhere by continuations, reads back as written', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text.filter((k) => k.trim() !== '' && k === k.trim()), text.map((v) => v.trim())), { maxLength: 8 }), fc.nat(), (pairs, seed) => {
+        let n = seed;
+        const lines = pairs.map(([k, v]) => {
+          const line = `${escape(k, true)}=${escape(v, false)}`;
+          // cut the line at a point that does not split an escape, and continue it on the next line
+          const cut = n++ % (line.length + 1);
+          // (not inside an escape, and not next to a space: the continuation drops leading whitespace)
+          const safe = !/\\$/.test(line.slice(0, cut).replace(/\\\\/g, '')) && line[cut - 1] !== ' ' && line[cut] !== ' ';
+          return safe && cut > 0 && cut < line.length ? `${line.slice(0, cut)}\\\n    ${line.slice(cut)}` : line;
+        });
+        expect(kv(lines.join('\n'))).toEqual(pairs);
+      }),
+    );
+  });
+
+  it('any text parses without throwing, every entry on a line that exists', () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        const count = t.split(/\r\n|\r|\n/).length;
+        for (const e of parseProperties(t)) expect(e.line).toBeGreaterThanOrEqual(1), expect(e.line).toBeLessThanOrEqual(count);
+      }),
+    );
+  });
+
+  it('any bytes either decode or are refused with a ConfigError naming the file and a line', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        try {
+          decodeProperties(bytes, 'f.properties');
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+          expect((err as Error).message).toMatch(/^configuration file f\.properties:\d+ (holds a NUL byte|is not valid UTF-8)/);
+        }
+      }),
+    );
   });
 });

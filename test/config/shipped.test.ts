@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KEYS, loadConfig, parseProperties, parseValue, type KeyDef } from '../../src/config/index.js';
@@ -34,9 +35,11 @@ const same = (def: KeyDef, a: string, b: string) => {
 };
 
 describe('config/nbwss.properties as shipped', () => {
-  it('loads without warnings and gives exactly the defaults', () => {
+  it('loads without warnings and gives exactly the defaults (relative paths: next to the file)', () => {
     const shipped = loadConfig({ file: SHIPPED, env: {} });
-    const defaults = loadConfig({ env: {}, cwd: '/nonexistent' });
+    // with no file, relative defaults resolve against the working directory: here the folder of the shipped file
+    const defaults = loadConfig({ env: {}, cwd: dirname(SHIPPED) });
+    expect(defaults.file).toBeUndefined();
     expect(shipped.warnings).toEqual([]);
     expect(shipped.config).toEqual(defaults.config);
   });
