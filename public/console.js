@@ -4,7 +4,7 @@
 
 (() => {
   const $ = (selector) => document.querySelector(selector);
-  const rows = new Map(); // hostName → { tr, cells, toggle, edit, remove, pending, data }
+  const rows = new Map(); // hostName → { tr, cells, toggle, edit, check, remove, pending, data, report }
   const pending = new Map(); // request_id → { label, hostName }
   const REFRESH_DELAY_MS = 250;
   const BUSY_DELAY_MS = 2000;
@@ -80,6 +80,8 @@
     edit.addEventListener('click', () => openEdit(hostName));
     const remove = el('button', { type: 'button', class: 'danger', 'data-action': 'delete' }, 'Delete');
     remove.setAttribute('aria-label', `Delete ${hostName}`);
+    const check = el('button', { type: 'button', class: 'secondary', 'data-action': 'check', 'aria-label': `Check ${hostName}` }, 'Check');
+    check.addEventListener('click', () => runCheck(hostName));
     toggle.addEventListener('click', () => {
       const activate = toggle.dataset.next === 'activate';
       change(hostName, activate ? 'activate' : 'deactivate', 'POST', `/api/endpoints/${encodeURIComponent(hostName)}/${activate ? 'activate' : 'deactivate'}`);
@@ -95,9 +97,9 @@
           : '',
       );
     });
-    actions.append(toggle, edit, remove);
+    actions.append(toggle, edit, check, remove);
     tr.append(actions);
-    const row = { tr, cells, toggle, edit, remove, pending: el('span', { class: 'pending' }), data: undefined };
+    const row = { tr, cells, toggle, edit, check, remove, pending: el('span', { class: 'pending' }), data: undefined, report: undefined };
     rows.set(hostName, row);
     return row;
   }
@@ -134,15 +136,81 @@
       row.toggle.className = next === 'activate' ? '' : 'secondary';
       // Keep the API's order (group, priority, host name), moving a row only when it is out of place: moving the
       // row that holds the focused button would take the keyboard focus away.
-      if (body.children[index] !== row.tr) body.insertBefore(row.tr, body.children[index] || null);
+      const at = rowAt(body, index);
+      if (at !== row.tr) body.insertBefore(row.tr, at);
+      if (row.report && row.tr.nextElementSibling !== row.report) row.tr.after(row.report);
     });
     for (const [host, row] of rows) {
       if (!seen.has(host)) {
         row.tr.remove();
+        row.report?.remove();
         rows.delete(host);
       }
     }
     $('#empty').hidden = list.length > 0;
+  }
+
+  // The index-th endpoint row of the table (report rows under an endpoint are not counted).
+  function rowAt(body, index) {
+    return [...body.children].filter((tr) => !tr.dataset.reportFor)[index] || null;
+  }
+
+  // --- Check: nbwss check-endpoint from the daemon, the report under the row -----------------------------------
+
+  async function runCheck(hostName) {
+    const row = rows.get(hostName);
+    if (!row) return;
+    row.check.disabled = true;
+    row.check.textContent = 'Checking…';
+    say(`Checking ${hostName} (quick profile, up to 30 s)…`);
+    try {
+      const { json } = await api('POST', `/api/endpoints/${encodeURIComponent(hostName)}/check`);
+      showReport(row, hostName, json);
+      const s = json.summary;
+      say(`${hostName}: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip`, s.fail > 0 ? 'error' : 'info');
+    } catch (err) {
+      say(`Could not check ${hostName}: ${err.message}`, 'error');
+    } finally {
+      row.check.disabled = false;
+      row.check.textContent = 'Check';
+    }
+  }
+
+  function showReport(row, hostName, report) {
+    const tr = el('tr', { class: 'report-row', 'data-report-for': hostName });
+    const td = el('td', { colspan: String(row.tr.children.length) });
+    const s = report.summary;
+    const head = el('p', { class: 'report-summary' }, `Check of ${hostName}: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.skip} skip (${(report.durationMs / 1000).toFixed(1)} s) `);
+    const hide = el('button', { type: 'button', class: 'secondary', 'aria-label': `Hide the check report of ${hostName}` }, 'Hide');
+    hide.addEventListener('click', () => {
+      tr.remove();
+      row.report = undefined;
+      row.check.focus();
+    });
+    head.append(hide);
+    const list = el('ul', { class: 'report' });
+    // failures and warnings first, each with what was seen and what was expected
+    const order = { fail: 0, warn: 1, pass: 2, skip: 3 };
+    const skipped = new Map(); // one line per skip reason
+    for (const c of [...report.checks].sort((a, b) => order[a.status] - order[b.status])) {
+      if (c.status === 'skip') {
+        skipped.set(c.message, [...(skipped.get(c.message) || []), c.id]);
+        continue;
+      }
+      const li = el('li', { 'data-status': c.status });
+      li.append(el('span', { class: `badge ${c.status}` }, c.status.toUpperCase()), el('code', {}, c.id), document.createTextNode(` ${c.section}: ${c.message.replace(/\n/g, ' · ')}`));
+      list.append(li);
+    }
+    for (const [reason, ids] of skipped) {
+      const li = el('li', { 'data-status': 'skip' });
+      li.append(el('span', { class: 'badge skip' }, 'SKIP'), el('code', {}, ids.join(', ')), document.createTextNode(` ${reason}`));
+      list.append(li);
+    }
+    td.append(head, list);
+    tr.append(td);
+    row.report?.remove();
+    row.report = tr;
+    row.tr.after(tr);
   }
 
   function renderGroups(groups) {

@@ -292,6 +292,7 @@ export const HTTP_ERROR_CODES = [
   'NBWSS_ERR_HTTP_UNAUTHORIZED',
   'NBWSS_ERR_HTTP_FORBIDDEN',
   'NBWSS_ERR_HTTP_UNAVAILABLE',
+  'NBWSS_ERR_HTTP_CONFLICT',
   'NBWSS_ERR_HTTP_INTERNAL',
 ] as const;
 export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
@@ -317,6 +318,7 @@ export const MOCK_ENDPOINT_ERROR_CODES = [
   'NBWSS_ERR_MOCK_DETAILS',
   'NBWSS_ERR_MOCK_OPTIONS',
   'NBWSS_ERR_MOCK_CLOSED',
+  'NBWSS_ERR_MOCK_STATE',
 ] as const;
 export type MockEndpointErrorCode = (typeof MOCK_ENDPOINT_ERROR_CODES)[number];
 

@@ -10,6 +10,7 @@ import { HttpError, readJsonBody, requireObject, sendJson, sendText } from './ht
 import type { AdminMetrics } from './metrics.js';
 import type { ConnectionMonitor } from './monitor.js';
 import type { RealizationTracker } from './realization.js';
+import { addCheckRoute, type EndpointChecks } from './endpoint-check.js';
 import { AdminRouter, type RouteContext } from './router.js';
 import { sendStatic, staticFileName } from './static.js';
 
@@ -31,6 +32,8 @@ export interface AdminApiDeps {
   health: HealthChecks;
   /** Publish an admin event (the event stream). */
   publish: (type: string, data: unknown) => void;
+  /** Conformance checks of stored endpoints (`POST /api/endpoints/{hostName}/check`). */
+  checks?: EndpointChecks;
   /** `notification.retention` in force, s: how long a group whose last endpoint is deleted keeps its place. */
   retentionSeconds: () => number;
   clock: Clock;
@@ -195,6 +198,8 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     const keptUntil = r.lastOfGroup ? new Date(deps.clock.now() + deps.retentionSeconds() * 1000).toISOString() : null;
     changed(ctx, 202, 'delete', host, r.groupId, { hostName: host, deleted: true, groupId: r.groupId, lastOfGroup: r.lastOfGroup, undeliveredNotifications: r.undelivered, keptUntil });
   });
+
+  if (deps.checks) addCheckRoute(router, deps.checks);
 
   router.add('GET', '/api/groups', ({ res }) => {
     const status = deps.notifications?.status();

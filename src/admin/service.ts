@@ -13,6 +13,7 @@ import { readMigrations, type Store } from '../store/database.js';
 import type { EndpointStore } from '../store/endpoint-store.js';
 import { AccessPolicy, checkListenPolicy, parseListen } from './access.js';
 import { createAdminRouter } from './api.js';
+import { EndpointChecks } from './endpoint-check.js';
 import { EventHub, type EventHubOptions } from './events.js';
 import { HealthChecks } from './health.js';
 import { sendError } from './http.js';
@@ -124,9 +125,17 @@ export class AdminService {
       config: () => ctx.config,
       clock: ctx.clock,
     });
+    const endpointService = () =>
+      new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock, certificateTimeoutMs: ctx.config.connectionInfo.handshakeTimeout });
+    const checks = new EndpointChecks({
+      target: (hostName) => endpointService().checkTarget(hostName),
+      connected: (hostName) => monitor.liveConnection(hostName) !== undefined,
+      config: () => ctx.config,
+      logger: ctx.logger,
+    });
     const router = createAdminRouter({
-      endpoints: () =>
-        new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock, certificateTimeoutMs: ctx.config.connectionInfo.handshakeTimeout }),
+      endpoints: endpointService,
+      checks,
       monitor,
       realization,
       notifications: notifications && { raise: (o, d) => notifications.source.raise(o, d), status: () => notifications.status() },

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { DEFAULT_COMMAND_HEADERS, parseCommandLine, parseHeader } from '../endpoint-mock/command-line.js';
-import { formatMessage, formatProblem, previewBody, redactMessage } from '../endpoint-mock/format.js';
-import { createMockEndpoint, type MockEndpoint } from '../endpoint-mock/server.js';
-import type { ConnectionInfo, MockCommand, MockEndpointFaults, RecordedMessage } from '../endpoint-mock/types.js';
-import type { ConnectRequest } from '../protocol/index.js';
+import { join } from 'node:path';
+import { DEFAULT_COMMAND_HEADERS, headerValueProblem, parseCommandLine, parseHeader, parseInputLine } from '../endpoint-mock/command-line.js';
+import { loginThroughChannel } from '../endpoint-mock/login.js';
+import { createMockEndpoint, endpointHosts } from '../endpoint-mock/server.js';
+import { loadStateDir, STATE_FILES } from '../endpoint-mock/state-dir.js';
+import type { MockCommand, MockEndpointFaults } from '../endpoint-mock/types.js';
 import { createLogger } from '../logger.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { printer } from './mock-endpoint-print.js';
 
 /** Flags of `nbwss mock-endpoint`, as commander parses them. */
 interface MockEndpointFlags extends GlobalOptions {
@@ -37,6 +39,9 @@ interface MockEndpointFlags extends GlobalOptions {
   rejectSecondConnection?: boolean;
   maxPayload?: string;
   writeEndpointFile?: string;
+  stateDir?: string;
+  login?: string;
+  full?: boolean;
   group?: string;
   priority?: string;
   json?: boolean;
@@ -74,7 +79,10 @@ export function registerMockEndpoint(program: Command): void {
     .option('--reject-second-connection', 'fault: answer valid:false to a CONNECT while another socket is connected')
     .option('--max-payload <bytes>', 'largest message accepted (default 16 MiB); a larger one closes the socket with 1009, e.g. 1048576 as Python websockets')
     .option('--write-endpoint-file <file>', 'write the endpoint JSON (spec §8) that `nbwss endpoints add --file` takes')
-    .option('--group <groupId>', 'server group for --write-endpoint-file')
+    .option('--state-dir <dir>', 'keep the certificate, key and token in DIR across restarts (generated at the first start) and write DIR/endpoint.json')
+    .option('--login <user:password>', 'after each CONNECT, log in through a COMMAND (POST /netbackup/login) and send the token as Authorization with every later COMMAND')
+    .option('--full', 'print COMMAND RESPONSE bodies whole (default: the first 200 characters)')
+    .option('--group <groupId>', 'server group for --write-endpoint-file (and the --state-dir endpoint file, default GROUPID1)')
     .option('--priority <n>', 'priority for --write-endpoint-file (default 1)')
     .option('--json', 'print JSON lines instead of readable text');
   withConfigOption(cmd).action(action((flags: MockEndpointFlags) => runMockEndpoint(flags)));
@@ -116,6 +124,7 @@ function readPem(flag: string, file: string): string {
 function parseFlags(flags: MockEndpointFlags) {
   const listen = parseListen(flags.listen);
   if (Boolean(flags.cert) !== Boolean(flags.key)) throw new UsageError('--cert and --key go together');
+  if (flags.stateDir && flags.cert) throw new UsageError('--state-dir keeps its own certificate: give either --state-dir or --cert/--key');
   if (flags.writeEndpointFile && !flags.group) throw new UsageError('--write-endpoint-file needs --group');
   const interval = flags.commandInterval === undefined ? undefined : Number(flags.commandInterval);
   if (interval !== undefined && !(interval > 0)) throw new UsageError(`--command-interval must be a number of seconds > 0, got ${JSON.stringify(flags.commandInterval)}`);
@@ -127,7 +136,9 @@ function parseFlags(flags: MockEndpointFlags) {
   const headers: Record<string, string> = {};
   for (const h of flags.header ?? []) {
     const parsed = parseHeader(h);
-    if (!parsed) throw new UsageError(`--header must be "Name: value", got ${JSON.stringify(h)}`);
+    if (!parsed) throw new UsageError(`--header must be "Name: value", got ${JSON.stringify(h.slice(0, 80))}`);
+    const problem = headerValueProblem(parsed.value);
+    if (problem) throw new UsageError(`--header ${parsed.name}: ${problem}`);
     headers[parsed.name] = parsed.value;
   }
   const faults: Partial<MockEndpointFaults> = {
@@ -155,7 +166,16 @@ function parseFlags(flags: MockEndpointFlags) {
     maxPayload: wholeNumber('--max-payload', flags.maxPayload, 1),
     cert: flags.cert ? readPem('--cert', flags.cert) : undefined,
     key: flags.key ? readPem('--key', flags.key) : undefined,
+    login: parseLogin(flags.login),
   };
+}
+
+/** `user:password` (the password may contain colons). */
+function parseLogin(text: string | undefined): { userName: string; password: string } | undefined {
+  if (text === undefined) return undefined;
+  const i = text.indexOf(':');
+  if (i <= 0 || i === text.length - 1) throw new UsageError('--login must be user:password');
+  return { userName: text.slice(0, i), password: text.slice(i + 1) };
 }
 
 /** Run the mock endpoint until SIGINT/SIGTERM; returns the exit code. */
@@ -164,6 +184,11 @@ async function runMockEndpoint(flags: MockEndpointFlags): Promise<number> {
   // stdout is for the readable account; pino log lines (conformance warnings included) go to log.file when set
   const { config } = loadCliConfig(flags);
   const logger = config.log.file ? createLogger({ level: config.log.level, file: config.log.file }) : undefined;
+  const state = flags.stateDir
+    ? await loadStateDir(flags.stateDir, { hosts: endpointHosts(opts.listen.host, flags.hostName).hosts, ...(flags.token !== undefined ? { token: flags.token } : {}) })
+    : undefined;
+  const pair = state ?? (opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : undefined);
+  const token = flags.token ?? state?.token;
   const endpoint = await createMockEndpoint({
     maxRecorded: 100,
     ...(logger ? { logger } : {}),
@@ -172,42 +197,68 @@ async function runMockEndpoint(flags: MockEndpointFlags): Promise<number> {
     path: flags.path,
     faults: opts.faults,
     ...(opts.maxPayload !== undefined ? { maxPayload: opts.maxPayload } : {}),
-    ...(flags.token !== undefined ? { token: flags.token } : {}),
+    ...(token !== undefined ? { token } : {}),
     ...(flags.hostName ? { hostName: flags.hostName } : {}),
-    ...(opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : {}),
+    ...(pair ? { cert: pair.cert, key: pair.key } : {}),
   });
-  const out = printer(endpoint, Boolean(flags.json));
+  const out = printer(endpoint, { json: Boolean(flags.json), full: Boolean(flags.full) });
   let timer: NodeJS.Timeout | undefined;
   let rl: Interface | undefined;
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const file = flags.writeEndpointFile;
-    if (file) endpoint.writeEndpointFile(file, { group: flags.group!, priority: opts.priority });
+    const file = flags.writeEndpointFile ?? (flags.stateDir ? join(flags.stateDir, STATE_FILES.endpoint) : undefined);
+    const group = flags.group ?? 'GROUPID1';
+    if (flags.writeEndpointFile) endpoint.writeEndpointFile(flags.writeEndpointFile, { group, priority: opts.priority });
+    if (flags.stateDir) endpoint.writeEndpointFile(join(flags.stateDir, STATE_FILES.endpoint), { group, priority: opts.priority });
     const active = Object.entries(endpoint.faults).filter(([, v]) => v !== false && v !== 0).map(([k, v]) => (v === true ? k : `${k}=${String(v)}`));
     out.banner({
       url: endpoint.url,
       fingerprint256: endpoint.fingerprint256,
       ...(flags.token === undefined ? { token: endpoint.token } : {}),
-      ...(file ? { endpointFile: file, group: flags.group, priority: opts.priority, addCommand: `nbwss endpoints add --file ${shellQuote(file)} --fingerprint ${endpoint.fingerprint256}` } : {}),
+      ...(state ? { stateDir: flags.stateDir, certificate: state.created ? 'generated' : 'kept' } : {}),
+      ...(file ? { endpointFile: file, group, priority: opts.priority, addCommand: `nbwss endpoints add --file ${shellQuote(file)} --fingerprint ${endpoint.fingerprint256}` } : {}),
       ...(active.length > 0 ? { faults: active } : {}),
     });
-    const send = (command: MockCommand) => {
-      endpoint.sendCommand({ ...command, headers: { ...opts.headers, ...command.headers } }).catch((err: Error) => out.error(`COMMAND ${command.method} ${command.uri} failed: ${err.message}`));
+    // The headers of every COMMAND: --header, then what --login and header lines on stdin set.
+    const headers: Record<string, string> = { ...opts.headers };
+    const send = (command: MockCommand, connectionId?: number) => {
+      endpoint
+        .sendCommand({ ...command, headers: { ...headers, ...command.headers } }, connectionId === undefined ? {} : { connectionId })
+        .catch((err: Error) => out.error(`COMMAND ${command.method} ${command.uri} failed: ${err.message}`));
     };
-    endpoint.on('connected', () => opts.commands.forEach(send));
+    endpoint.on('connected', ({ connection }) => {
+      void (async () => {
+        if (opts.login) {
+          const result = await loginThroughChannel(endpoint, opts.login, connection.id);
+          if (result.ok) {
+            headers.Authorization = result.token;
+            out.line(`#${connection.id} logged in as ${opts.login.userName}: Authorization set for later COMMANDs (token of ${result.token.length} chars)`, { event: 'login', connectionId: connection.id, userName: opts.login.userName, tokenLength: result.token.length });
+          } else {
+            out.error(`--login ${opts.login.userName}: ${result.message}`);
+          }
+        }
+        opts.commands.forEach((c) => send(c, connection.id));
+      })();
+    });
     if (opts.interval !== undefined && opts.commands.length > 0) {
       timer = setInterval(() => {
-        if (endpoint.stats().connectedSockets > 0) opts.commands.forEach(send);
+        if (endpoint.stats().connectedSockets > 0) opts.commands.forEach((c) => send(c));
       }, opts.interval * 1000);
     }
     if (flags.commandsFromStdin) {
       rl = createInterface({ input: process.stdin });
       rl.on('line', (line) => {
-        const { command, error } = parseCommandLine(line);
+        const { command, header, error } = parseInputLine(line);
         if (error) out.error(error);
-        else if (command && endpoint.stats().connectedSockets === 0) out.error(`no NetBackup connected: ${command.method} ${command.uri} not sent`);
+        else if (header && header.value === '') {
+          delete headers[header.name];
+          out.line(`header ${header.name} removed`, { event: 'header', name: header.name, removed: true });
+        } else if (header) {
+          headers[header.name] = header.value;
+          out.line(`header ${header.name} set for later COMMANDs (${header.value.length} chars)`, { event: 'header', name: header.name, length: header.value.length });
+        } else if (command && endpoint.stats().connectedSockets === 0) out.error(`no NetBackup connected: ${command.method} ${command.uri} not sent`);
         else if (command) send(command);
       });
     }
@@ -221,77 +272,4 @@ async function runMockEndpoint(flags: MockEndpointFlags): Promise<number> {
   }
   out.line('mock endpoint closed', { event: 'closed' });
   return 0;
-}
-
-/** Prints the endpoint's events, readable or as JSON lines. */
-function printer(endpoint: MockEndpoint, json: boolean) {
-  const time = () => new Date().toISOString();
-  const write = (text: string) => process.stdout.write(`${text}\n`);
-  const line = (text: string, obj: Record<string, unknown>) => write(json ? JSON.stringify({ time: time(), ...obj }) : `${time().slice(11, 23)} ${text}`);
-  const error = (text: string) => (json ? line(text, { event: 'error', message: text }) : process.stderr.write(`nbwss: ${text}\n`));
-  // A received message is printed by the event that says what was done with it (connected, notification, …),
-  // else on its own; its conformance problems follow it. Those events come synchronously after 'message'.
-  let pending: { record: RecordedMessage; after: (() => void)[] } | undefined;
-  const printReceived = (print: () => void) => {
-    const p = pending;
-    pending = undefined;
-    print();
-    p?.after.forEach((f) => f());
-  };
-  const generic = (r: RecordedMessage) => () => {
-    const text = r.message ? formatMessage(r.message) : `undecodable frame (${r.bytes} bytes): ${r.undecodable?.error} ${r.undecodable?.preview}`;
-    line(`#${r.connectionId} ← ${text}`, { event: 'message', connectionId: r.connectionId, seq: r.seq, bytes: r.bytes, message: redactMessage(r.message), undecodable: r.undecodable });
-  };
-  endpoint.on('message', (record) => {
-    if (pending) printReceived(generic(pending.record));
-    pending = { record, after: [] };
-    queueMicrotask(() => {
-      if (pending?.record === record) printReceived(generic(record));
-    });
-  });
-  endpoint.on('connection', ({ connection: c }) => line(`#${c.id} socket opened from ${c.remoteAddress}:${c.remotePort}`, { event: 'connection', connectionId: c.id, remote: `${c.remoteAddress}:${c.remotePort}` }));
-  const connect = (ev: 'connected' | 'rejected', c: ConnectionInfo, request: ConnectRequest) =>
-    printReceived(() => line(`#${c.id} ← ${formatMessage(request, { valid: ev === 'connected' })}`, { event: ev, connectionId: c.id, message: redactMessage(request) }));
-  endpoint.on('connected', ({ connection, request }) => connect('connected', connection, request));
-  endpoint.on('rejected', ({ connection, request }) => connect('rejected', connection, request));
-  endpoint.on('notification', (e) => {
-    const [head, ...rest] = formatMessage(e.request, { timesSeen: e.timesSeen }).split('\n');
-    const act = {
-      ack: endpoint.faults.ackDelayMs > 0 ? ` → ack in ${endpoint.faults.ackDelayMs} ms` : ' → ack',
-      drop: ' → not acknowledged (dropAcks)',
-      ignore: ' → not acknowledged (noReAck: a resend)',
-      close: ' → closing (closeAfter)',
-    }[e.action];
-    printReceived(() => line([`#${e.connection.id} ← ${head}${act}`, ...rest].join('\n'), { event: 'notification', connectionId: e.connection.id, duplicate: e.duplicate, timesSeen: e.timesSeen, action: e.action, message: e.request }));
-  });
-  endpoint.on('commandSent', ({ connection: c, request }) => line(`#${c.id} → ${formatMessage(request)}`, { event: 'commandSent', connectionId: c.id, message: request }));
-  endpoint.on('commandResponse', (e) => {
-    const ctx = { ...(e.request ? { request: e.request.payload } : {}), ...(e.rttMs !== undefined ? { rttMs: e.rttMs } : {}) };
-    const text = `#${e.connection.id} ← ${formatMessage(e.response, ctx)}${e.late ? ' (late)' : ''}\n  ${previewBody(e.response.payload.body)}`;
-    printReceived(() => line(text, { event: 'commandResponse', connectionId: e.connection.id, rttMs: e.rttMs, late: e.late, request: e.request, message: e.response }));
-  });
-  endpoint.on('ping', ({ connection: c, answered }) => line(`#${c.id} ← ping${answered ? ' → pong' : ' (no pong: noPong)'}`, { event: 'ping', connectionId: c.id, answered }));
-  endpoint.on('problem', ({ connection: c, problems, record }) => {
-    const print = () => line(problems.map((p) => `#${c.id} ${formatProblem(p)}`).join('\n'), { event: 'problem', connectionId: c.id, seq: record?.seq, problems });
-    if (record && pending?.record === record) pending.after.push(print);
-    else print();
-  });
-  endpoint.on('close', ({ connection: c, code, reason, by }) => line(`#${c.id} closed ${code}${reason ? ` "${reason}"` : ''} by ${by}`, { event: 'close', connectionId: c.id, code, reason, by }));
-  return {
-    line,
-    error,
-    banner(info: Record<string, unknown>) {
-      if (json) return line('', { event: 'listening', ...info });
-      write('nbwss mock endpoint');
-      write(`url: ${String(info.url)}`);
-      write(`fingerprint: ${String(info.fingerprint256)}`);
-      if (info.token) write(`token: ${String(info.token)}`);
-      if (info.endpointFile) {
-        write(`endpoint file: ${String(info.endpointFile)} (group ${String(info.group)}, priority ${String(info.priority)})`);
-        write(`add it with: ${String(info.addCommand)}`);
-      }
-      if (info.faults) write(`faults: ${(info.faults as string[]).join(', ')}`);
-      write('waiting for NetBackup (Ctrl-C to stop)');
-    },
-  };
 }

@@ -46,15 +46,23 @@ function validateFaults(f: Partial<MockEndpointFaults>): void {
 }
 
 /**
+ * The name a mock endpoint listening on `host` goes by (`hostName`, or the host, or the machine's name for a
+ * wildcard address) and the names its generated certificate covers (that name first).
+ */
+export function endpointHosts(host: string, hostName?: string): { hostName: string; hosts: string[] } {
+  const unspecified = host === '0.0.0.0' || host === '::' || host === '';
+  const name = hostName ?? (unspecified ? machineName() : host);
+  return { hostName: name, hosts: [...new Set([name, ...(unspecified ? ['localhost', '127.0.0.1'] : [host])])] };
+}
+
+/**
  * Start a mock cloud endpoint: a `wss://` server that plays the endpoint side of NBWSS (spec §2–§6) and records
  * and checks everything NetBackup sends it. Resolves once it listens.
  */
 export async function createMockEndpoint(options: MockEndpointOptions = {}): Promise<MockEndpoint> {
   const host = options.host ?? '127.0.0.1';
-  const unspecified = host === '0.0.0.0' || host === '::' || host === '';
-  const hostName = options.hostName ?? (unspecified ? machineName() : host);
+  const { hostName, hosts } = endpointHosts(host, options.hostName);
   if ((options.cert === undefined) !== (options.key === undefined)) throw new MockEndpointError('NBWSS_ERR_MOCK_OPTIONS', 'cert and key must be given together');
-  const hosts = [...new Set([hostName, ...(unspecified ? ['localhost', '127.0.0.1'] : [host])])];
   const pair = options.cert && options.key ? { cert: options.cert, key: options.key } : await generateCertificate({ hosts });
   const endpoint = new MockEndpoint(options, host, hostName, pair);
   await endpoint.listen(options.port ?? 0);

@@ -344,6 +344,20 @@ export class EndpointService {
     this.#log.info({ hostName }, 'endpoint token updated');
   }
 
+  /**
+   * What a conformance check of a stored endpoint needs (`POST /api/endpoints/{hostName}/check`): its details with
+   * the decrypted token, and how it is trusted (the pinned fingerprint, or the CA given at add). Never log it.
+   * Throws `no entity was found`.
+   */
+  checkTarget(hostName: string): { details: EndpointDetails; certFingerprint: string; caPem: string | null } {
+    const rec = this.#endpoints.require(hostName);
+    return {
+      details: { token: this.tokenOf(rec), priority: rec.priority, groupId: rec.groupId, hostName: rec.hostName, url: rec.url },
+      certFingerprint: rec.certFingerprint,
+      caPem: rec.caPem,
+    };
+  }
+
   /** The decrypted token of a stored endpoint (for the CONNECT message). Never log it. */
   tokenOf(record: Pick<EndpointRecord, 'hostName' | 'tokenEnc'>): string {
     return this.#cipher.decrypt(record.tokenEnc, record.hostName);

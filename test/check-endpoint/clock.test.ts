@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckReport } from '../../src/check-endpoint/index.js';
+import type { CheckProgress, CheckReport } from '../../src/check-endpoint/index.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { check, mockEndpoint } from './helpers.js';
 
@@ -9,34 +9,29 @@ import { check, mockEndpoint } from './helpers.js';
  */
 const byId = (report: CheckReport, id: string) => report.checks.find((c) => c.id === id)!;
 
+/** Run only keepalive.idle (full: two minutes) on `clock`, advancing it by the idle window once the check arms it. */
+const idleOnly = (clock: ManualClock) => ({
+  clock,
+  profile: 'full' as const,
+  only: ['keepalive.idle'],
+  timings: {},
+  onProgress: (e: CheckProgress) => {
+    if (e.type === 'wait' && e.id === 'keepalive.idle') clock.advance(e.ms);
+  },
+});
+
 describe('check-endpoint on a manual clock', () => {
   it('full: the idle connection survives two minutes of keepalive pings', async () => {
     const clock = new ManualClock();
     const endpoint = await mockEndpoint({ clock });
-    const report = await check(endpoint, {
-      clock,
-      profile: 'full',
-      only: ['keepalive.idle'],
-      timings: {},
-      onProgress: (e) => {
-        if (e.type === 'wait' && e.id === 'keepalive.idle') clock.advance(e.ms);
-      },
-    });
+    const report = await check(endpoint, idleOnly(clock));
     expect(byId(report, 'keepalive.idle')).toMatchObject({ status: 'pass', message: expect.stringMatching(/^after 120,000 ms idle \(4 pings, one every 30,000 ms\) the connection acknowledged/) });
   });
 
   it('full: an endpoint that drops sockets idle for a minute fails keepalive.idle', async () => {
     const clock = new ManualClock();
     const endpoint = await mockEndpoint({ clock, faults: { idleCloseMs: 60_000 } });
-    const report = await check(endpoint, {
-      clock,
-      profile: 'full',
-      only: ['keepalive.idle'],
-      timings: {},
-      onProgress: (e) => {
-        if (e.type === 'wait' && e.id === 'keepalive.idle') clock.advance(e.ms);
-      },
-    });
+    const report = await check(endpoint, idleOnly(clock));
     expect(byId(report, 'keepalive.idle')).toMatchObject({ status: 'fail', message: expect.stringMatching(/120,000 ms idle.*\(1000 "idle timeout"\)/) });
   });
 

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdminDaemon } from './helpers.js';
+
+/**
+ * The console's Check button (issue 11) in headless Chromium: the report of `POST /api/endpoints/{host}/check`
+ * appears inline under the endpoint's row; Hide removes it. (console.browser.test.ts fails under CI without
+ * Chromium; this one only skips.)
+ */
+const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe.skipIf(!existsSync(CHROMIUM))('web console: Check an endpoint (browser)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('Check shows the report under the row: TLS and upgrade pass, the rest skipped while the daemon is connected', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1' }] });
+    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(a.base + '/');
+    await page.getByRole('button', { name: 'Check 127.0.0.2' }).click();
+    const report = page.locator('#endpoints tr[data-report-for="127.0.0.2"]');
+    await report.locator('.report-summary', { hasText: /Check of 127\.0\.0\.2: 5 pass, 0 warn, 0 fail, \d+ skip/ }).waitFor();
+    await report.locator('li[data-status="pass"]', { hasText: 'tls.certificate' }).waitFor();
+    expect(await report.locator('li[data-status="skip"]').first().textContent()).toMatch(/live connection/);
+    // the report row sits right under its endpoint's row
+    expect(await page.locator('#endpoints tr[data-host="127.0.0.2"] + tr').getAttribute('data-report-for')).toBe('127.0.0.2');
+    await page.screenshot({ path: join(process.env.NBWSS_SCREENSHOT_DIR ?? a.dir, 'console-check.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Hide the check report of 127.0.0.2' }).click();
+    await report.waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+  });
+});
