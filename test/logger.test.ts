@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { tempDir } from './helpers/tmp.js';
@@ -25,9 +25,14 @@ describe('createLogger with log.file', () => {
     const file = join(dir, 'sub', 'nbwss.log');
     const logger = createLogger({ level: 'info', file });
     logger.info({ n: 1 }, 'first');
-    logger.flush();
-    await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { msg: string; n: number };
+    // The writer is asynchronous and sonic-boom's flush(cb) calls back before the write lands (minLength 0): wait
+    // for the line itself.
+    const text = await vi.waitFor(() => {
+      const t = readFileSync(file, 'utf8');
+      if (!t.endsWith('\n')) throw new Error('line not written yet');
+      return t;
+    });
+    const line = JSON.parse(text.trim()) as { msg: string; n: number };
     expect(line).toMatchObject({ msg: 'first', n: 1 });
   });
 });
