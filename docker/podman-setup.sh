@@ -2,7 +2,8 @@
 # docker/podman-setup.sh — prepare a Debian machine (as root) to build and run nbwss's containers with podman, as
 # `npm run verify:container` and `npm run verify:systemd` do. Idempotent: installs only what is missing and
 # rewrites its configuration only when it differs.
-#   - apt-get install podman runc debootstrap podman-compose;
+#   - apt-get install podman runc debootstrap podman-compose, and CNI's dnsname plugin (compose services find each
+#     other by name through it; Debian's podman 4.3 uses CNI networks);
 #   - /etc/containers/containers.conf.d/50-nbwss.conf: runc as the OCI runtime (crun fails on a cgroups v1/hybrid
 #     host with "cgroups in hybrid mode not supported") and default_ulimits = [] (otherwise runc's setrlimit of the
 #     default nofile limit is refused in some sandboxes: "error setting rlimit type 7: operation not permitted").
@@ -14,7 +15,7 @@ fail() { echo "podman-setup.sh: $*" >&2; exit 1; }
 command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: this script prepares Debian or Ubuntu machines"
 
 missing=()
-for p in podman runc debootstrap podman-compose; do
+for p in podman runc debootstrap podman-compose golang-github-containernetworking-plugin-dnsname; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -65,7 +65,25 @@ describe('docker/compose.yaml', () => {
     for (const name of ['endpoint', 'nbwss', 'netbackup']) expect(service(name)).toMatch(/healthcheck:\n(\s+#.*\n)*\s+test:/);
     expect(service('add-endpoint')).toMatch(/restart: "no"/);
     expect(service('nbwss')).toMatch(/condition: service_completed_successfully/);
-    expect(compose).toMatch(/^volumes:\n {2}nbwss-data:\n {2}nbwss-config:\n {2}endpoint-share:/m);
+    expect(compose).toMatch(/^volumes:\n {2}nbwss-data:\n {2}endpoint-share:\n*$/m);
+    // The image's HEALTHCHECK interval, and CMD-SHELL (podman-compose 1.0.x breaks CMD lists).
+    expect(service('nbwss')).toMatch(/test: \["CMD-SHELL", "nbwss healthcheck"\]\n\s+interval: 15s/);
+    expect(compose).not.toMatch(/test: \["CMD"/);
+  });
+
+  it('the daemon starts once the mock NetBackup answers (its first login COMMAND must not get a 502)', () => {
+    expect(service('nbwss')).toMatch(/netbackup:\n\s+condition: service_healthy/);
+    // podman-compose ignores conditions: the daemon's own start waits with the netbackup health probe.
+    expect(service('nbwss')).toMatch(/until node -e "\$\$NETBACKUP_PROBE"[^\n]*; do sleep 1; done\n\s+exec node \/opt\/nbwss\/dist\/cli\/main\.js run/);
+    expect(service('nbwss')).toContain('NETBACKUP_PROBE: *netbackup-probe');
+    expect(service('netbackup')).toContain('NETBACKUP_PROBE: *netbackup-probe');
+  });
+
+  it('add-endpoint never deletes: a known endpoint is re-pinned in place with endpoints update', async () => {
+    const script = service('add-endpoint');
+    expect(script).not.toMatch(/endpoints delete/);
+    expect(script).toMatch(/if nbwss endpoints show endpoint [^\n]*; then\n\s+nbwss endpoints update endpoint --fingerprint "\$\$fp"\n\s+else\n\s+nbwss endpoints add /);
+    expect(await help('endpoints', 'update')).toContain('--fingerprint');
   });
 
   it.each([

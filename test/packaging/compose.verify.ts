@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root } from './package-json.js';
+import { buildImage, exec, podman, podmanOk, report } from './podman.js';
+
+/**
+ * docker/compose.yaml brought up with podman-compose (Debian's), as `npm run verify:container` does: the stack
+ * comes up; the mock endpoint's first login COMMAND succeeds (201: the daemon started once the mock NetBackup
+ * answered); the endpoint acknowledges notifications; a second `up` re-pins the mock endpoint's new certificate in
+ * place (`endpoints update`) instead of deleting and re-adding the endpoint, so the endpoint record and the group's
+ * cursor stay.
+ */
+
+const project = `nbwss-verify-${process.pid}`;
+const container = (service: string) => `${project}_${service}_1`;
+const compose = (...args: string[]) => exec('podman-compose', ['-p', project, '-f', root('docker/compose.yaml'), ...args], { timeoutMs: 10 * 60_000 });
+
+/** Resolves with the log once `pattern` matches it (polled). */
+async function logMatch(name: string, pattern: RegExp, timeoutMs = 90_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await podman(['logs', name]);
+    const log = `${r.stdout}${r.stderr}`;
+    if (pattern.test(log)) return log;
+    if (Date.now() > deadline) throw new Error(`the log of ${name} did not match ${pattern} within ${timeoutMs} ms:\n${log.slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+interface EndpointRow {
+  hostName: string;
+  groupId: string;
+  createdAt?: string;
+}
+interface GroupRow {
+  groupId: string;
+  cursor: number;
+}
+
+/** The endpoints, the one named `endpoint` in detail (its creation time), and the COMPOSE group's delivery. */
+async function state(): Promise<{ endpoints: EndpointRow[]; endpoint: EndpointRow; group: GroupRow | undefined }> {
+  const nbwss = (...args: string[]) => podmanOk(['exec', container('nbwss'), 'nbwss', ...args]);
+  const endpoints = JSON.parse(await nbwss('endpoints', 'list', '--json')) as EndpointRow[];
+  const endpoint = JSON.parse(await nbwss('endpoints', 'show', 'endpoint', '--json')) as EndpointRow;
+  const status = JSON.parse(await nbwss('status', '--json')) as { groups: GroupRow[] };
+  return { endpoints, endpoint, group: status.groups.find((g) => g.groupId === 'COMPOSE') };
+}
+
+const LOGIN_OK = /COMMAND RESPONSE \S+ 201 .* ← POST \/netbackup\/login/;
+const ACKED = /NOTIFICATION REQUEST .* → ack/;
+let first: Awaited<ReturnType<typeof state>>;
+
+beforeAll(async () => {
+  await buildImage();
+  const version = await exec('podman-compose', ['--version']);
+  if (version.code !== 0) throw new Error('podman-compose is missing: docker/podman-setup.sh installs it (apt-get install podman-compose)');
+});
+
+afterAll(async () => {
+  await compose('down', '-v');
+  await podman(['network', 'rm', '-f', `${project}_default`]);
+});
+
+describe('docker/compose.yaml with podman-compose', () => {
+  it('comes up: the first login COMMAND succeeds and notifications are acknowledged', async () => {
+    const up = await compose('up', '-d');
+    report('podman-compose up -d', up.ms);
+    expect(up.code, up.stdout.slice(-3000) + up.stderr.slice(-3000)).toBe(0);
+    const started = Date.now();
+    const log = await logMatch(container('endpoint'), ACKED);
+    report('up to the first acknowledged notification', Date.now() - started);
+    // The first COMMAND of the connection is the login; it went through to the mock NetBackup.
+    const firstCommand = /COMMAND RESPONSE \S+ (\d{3}) .* ← POST \/netbackup\/login/.exec(log);
+    expect(firstCommand?.[1], log.slice(-3000)).toBe('201');
+    expect(await logMatch(container('add-endpoint'), /Added endpoint \(group COMPOSE/)).not.toMatch(/delete/i);
+    first = await state();
+    expect(first.endpoints).toEqual([expect.objectContaining({ hostName: 'endpoint', groupId: 'COMPOSE' })]);
+  });
+
+  it("the daemon's HEALTHCHECK (as podman-compose passes it) reports healthy", async () => {
+    const check = await podman(['healthcheck', 'run', container('nbwss')]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('a second up re-pins the new certificate in place: same endpoint record, the cursor kept, login 201 again', async () => {
+    const down = await compose('down');
+    expect(down.code).toBe(0);
+    const up = await compose('up', '-d');
+    report('podman-compose down, up -d again', down.ms + up.ms);
+    expect(up.code).toBe(0);
+    const added = await logMatch(container('add-endpoint'), /Updated endpoint \(group COMPOSE\): certificate SHA-256/);
+    expect(added).not.toMatch(/Added endpoint|Deleted/);
+    const log = await logMatch(container('endpoint'), LOGIN_OK);
+    expect(/COMMAND RESPONSE \S+ (\d{3}) .* ← POST \/netbackup\/login/.exec(log)?.[1]).toBe('201');
+    await logMatch(container('endpoint'), ACKED);
+    const again = await state();
+    expect(again.endpoints).toEqual([expect.objectContaining({ hostName: 'endpoint', groupId: 'COMPOSE' })]);
+    // The same record, updated: not deleted and added again.
+    expect(first.endpoint.createdAt).toMatch(/^\d{4}-/);
+    expect(again.endpoint.createdAt).toBe(first.endpoint.createdAt);
+    expect(again.group!.cursor).toBeGreaterThanOrEqual(first.group!.cursor);
+  });
+});
