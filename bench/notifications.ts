@@ -140,7 +140,7 @@ async function nbwssEngine(cert: GeneratedCertificate, port: number, dir: string
   const groupIds = Array.from({ length: o.groups }, (_, i) => `g${i}`);
   for (const g of groupIds) store.db.prepare('INSERT INTO delivery_groups (group_id, cursor_seq, created_at) VALUES (?, 0, 0)').run(g);
   const router = new Router();
-  const config = { sendTimeout: 2000, scheduledRate: 5, delay: 0, maxBatchSize: o.maxBatchSize, retention: 86400 };
+  const config = { sendTimeout: 2000, scheduledRate: 5, delay: 0, maxBatchSize: o.maxBatchSize, retention: 86400, backlogWarning: 0 };
   const service = new NotificationService({ outbox, router, config: () => config, logger: silentLogger(), retention: false });
   const source = new NotificationSource({ outbox });
   source.on('raised', service.wake);

@@ -229,11 +229,22 @@
     }
   }
 
+  // Backlogs nobody drains (notification.backlogWarning, pruning held back): the daemon's own sentences.
+  function renderWarnings(warnings) {
+    const list = $('#warning-list');
+    const text = warnings.join('\n');
+    if (list.dataset.text === text) return; // unchanged: do not re-announce the alert
+    list.dataset.text = text;
+    list.replaceChildren(...warnings.map((w) => el('li', {}, w)));
+    $('#warnings').hidden = warnings.length === 0;
+  }
+
   async function refresh() {
     try {
       const [endpoints, groups] = await Promise.all([api('GET', '/api/endpoints'), api('GET', '/api/groups')]);
       renderEndpoints(endpoints.json.endpoints);
       renderGroups(groups.json.groups);
+      renderWarnings(groups.json.warnings || []);
     } catch (err) {
       say(`Could not read the endpoints: ${err.message}`, 'error');
     }
@@ -451,6 +462,10 @@
       scheduleSlowRefresh();
     });
     on('batch_resent', (e) => logEvent(`${e.groupId} ${e.hostName}: batch resent (${e.reason})`));
+    on('backlog_warning', (e) => {
+      logEvent(e.over ? `warning: ${e.message}` : `${e.groupId}: backlog back under the warning threshold`);
+      scheduleRefresh();
+    });
     on('tick', () => scheduleRefresh());
     for (const type of ['batch_sent', 'notifications_raised']) on(type, scheduleSlowRefresh);
   }

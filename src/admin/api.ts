@@ -229,9 +229,12 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
         resendCount: g?.inflight ? Math.max(0, g.inflight.sendCount - 1) : 0,
         ackedBatches: g?.ackedBatches ?? 0,
         ackedNotifications: g?.ackedNotifications ?? 0,
+        deleted: g?.deleted ? { at: new Date(g.deleted.at).toISOString(), expiresAt: new Date(g.deleted.expiresAt).toISOString() } : null,
+        backlogWarning: g?.backlogWarning ?? false,
+        holdsPruningBack: g?.holdsPruningBack ?? false,
       };
     });
-    sendJson(res, 200, { groups, outbox: status?.outbox ?? null });
+    sendJson(res, 200, { groups, outbox: status?.outbox ?? null, database: status?.database ?? null, warnings: status?.warnings ?? [] });
   });
 
   router.add('POST', '/api/notifications', async ({ req, res }) => {

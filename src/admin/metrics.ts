@@ -78,6 +78,10 @@ export class AdminMetrics {
   readonly #backlog: Gauge<'group_id'>;
   readonly #oldestAge: Gauge<'group_id'>;
   readonly #inflight: Gauge<'group_id'>;
+  readonly #backlogWarning: Gauge<'group_id'>;
+  readonly #pruningHeld: Gauge<'group_id'>;
+  readonly #outboxRows: Gauge;
+  readonly #databaseBytes: Gauge;
   readonly #commands: Counter<'method' | 'status'>;
   readonly #commandLatency: Histogram<'method'>;
   readonly #ticks: Counter;
@@ -119,6 +123,14 @@ export class AdminMetrics {
     this.#backlog = gauge('nbwss_notification_backlog', 'Notifications after the group cursor (in-flight ones included).', ['group_id']);
     this.#oldestAge = gauge('nbwss_notification_oldest_pending_age_seconds', 'Age of the oldest notification the group has not acknowledged (0 when none waits).', ['group_id']);
     this.#inflight = gauge('nbwss_notification_inflight_batches', 'Unacknowledged NOTIFICATION REQUEST of the group (0 or 1).', ['group_id']);
+    this.#backlogWarning = gauge('nbwss_notification_backlog_warning', '1 when the group backlog is over notification.backlogWarning (0 otherwise, and when the warning is off).', ['group_id']);
+    this.#pruningHeld = gauge(
+      'nbwss_notification_pruning_held_back',
+      '1 when the group oldest unacknowledged notification is older than notification.retention: it holds back pruning for every group.',
+      ['group_id'],
+    );
+    this.#outboxRows = gauge('nbwss_outbox_rows', 'Notifications stored in the outbox (unacknowledged, and acknowledged ones kept for notification.retention).');
+    this.#databaseBytes = gauge('nbwss_database_bytes', 'Size of the SQLite database file (page_count x page_size; the WAL file comes on top).');
     this.#commands = counter('nbwss_commands_total', 'COMMANDs answered, by method and responseCode (0: the socket closed first).', ['method', 'status']);
     this.#commandLatency = new Histogram({ name: 'nbwss_command_duration_seconds', help: 'From COMMAND REQUEST to COMMAND RESPONSE.', labelNames: ['method'], buckets: seconds, registers });
     this.#ticks = counter('nbwss_scheduler_ticks_total', 'Runs of the connection task (connectionInfo.period).');
@@ -201,8 +213,13 @@ export class AdminMetrics {
     this.#backlog.reset();
     this.#oldestAge.reset();
     this.#inflight.reset();
+    this.#backlogWarning.reset();
+    this.#pruningHeld.reset();
     if (delivery) {
+      // O(groups): backlogs and row counts are sequence arithmetic, never a COUNT(*) of the outbox
       const status = delivery.status();
+      this.#outboxRows.set(status.outbox.rows);
+      this.#databaseBytes.set(status.database.bytes);
       if (status.outbox.newestSeq > this.#raisedReported) {
         this.#raised.inc(status.outbox.newestSeq - this.#raisedReported);
         this.#raisedReported = status.outbox.newestSeq;
@@ -212,6 +229,8 @@ export class AdminMetrics {
         this.#backlog.set(labels, g.backlog);
         this.#oldestAge.set(labels, (g.oldestPendingAgeMs ?? 0) / 1000);
         this.#inflight.set(labels, g.inflight ? 1 : 0);
+        this.#backlogWarning.set(labels, g.backlogWarning ? 1 : 0);
+        this.#pruningHeld.set(labels, g.holdsPruningBack ? 1 : 0);
       }
     }
   }

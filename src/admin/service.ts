@@ -229,7 +229,7 @@ export class AdminService {
     sub(monitor, 'tick', (t: unknown) => events.publish('tick', t));
     sub(realization, 'changed', (v: unknown) => events.publish('realization', v));
     if (notifications) {
-      for (const [event, type] of [['batchSent', 'batch_sent'], ['batchAcked', 'batch_acked'], ['batchResent', 'batch_resent'], ['ackIgnored', 'ack_ignored']] as const) {
+      for (const [event, type] of [['batchSent', 'batch_sent'], ['batchAcked', 'batch_acked'], ['batchResent', 'batch_resent'], ['ackIgnored', 'ack_ignored'], ['backlogWarning', 'backlog_warning']] as const) {
         sub(notifications.delivery, event, (e: unknown) => events.publish(type, e));
       }
       sub(notifications.source, 'raised', (e: unknown) => events.publish('notifications_raised', e));

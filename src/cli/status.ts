@@ -1,31 +1,48 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { readDeliveryStatus, type DeliveryStatus } from '../notifications/status.js';
+import { formatAge, readDeliveryStatus, type DeliveryStatus } from '../notifications/status.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { action, cliConfig, formatTable, withConfigOption, type GlobalOptions } from './context.js';
 
-/** A duration for humans: 850ms, 3.2s, 5m12s, 2h03m, 3d04h. */
-export function formatAge(ms: number | null): string | null {
-  if (ms === null) return null;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${pad((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d${pad((s % 86400) / 3600)}h`;
+/** A size for humans: 512 B, 3.4 KiB, 217 MiB, 1.2 GiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
-/** The human table of `nbwss status`. */
-export function formatStatus(status: DeliveryStatus): string {
+/** Free space for an unprivileged writer on the file system of `path`'s folder, or undefined when unknown. */
+function freeBytes(path: string): number | undefined {
+  try {
+    const s = statfsSync(dirname(path));
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The human table of `nbwss status`; `free` is the free space beside the database, when known. */
+export function formatStatus(status: DeliveryStatus, free?: number): string {
   const o = status.outbox;
-  const head = `outbox: ${o.rows} stored notification${o.rows === 1 ? '' : 's'}` + (o.oldestSeq === null ? '' : ` (seq ${o.oldestSeq}-${o.newestSeq})`) + `, newest seq ${o.newestSeq}\n`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const head =
+    `outbox: ${n(o.rows)} stored notification${o.rows === 1 ? '' : 's'}` +
+    (o.oldestSeq === null ? '' : ` (seq ${o.oldestSeq}-${o.newestSeq})`) +
+    `, newest seq ${o.newestSeq}; database ${formatBytes(status.database.bytes)}` +
+    (free === undefined ? '' : ` (${formatBytes(free)} free)`) +
+    '\n';
   if (status.groups.length === 0) return head + 'no server groups (add an endpoint: nbwss endpoints add)\n';
   const rows = status.groups.map((g) => [
     g.groupId,
-    g.connectedEndpoint,
+    g.deleted ? `(deleted; kept until ${new Date(g.deleted.expiresAt).toISOString()})` : g.endpoints > 0 && g.activatedEndpoints === 0 ? '(all deactivated)' : g.connectedEndpoint,
     g.cursor,
     g.backlog,
     formatAge(g.oldestPendingAgeMs),
@@ -33,7 +50,8 @@ export function formatStatus(status: DeliveryStatus): string {
     g.inflight?.sendCount ?? null,
     `${g.ackedNotifications} in ${g.ackedBatches}`,
   ]);
-  return head + formatTable(['GROUP', 'CONNECTED ENDPOINT', 'CURSOR', 'BACKLOG', 'OLDEST PENDING', 'IN-FLIGHT', 'SENDS', 'ACKED'], rows);
+  const table = formatTable(['GROUP', 'CONNECTED ENDPOINT', 'CURSOR', 'BACKLOG', 'OLDEST PENDING', 'IN-FLIGHT', 'SENDS', 'ACKED'], rows);
+  return head + table + status.warnings.map((w) => `warning: ${w}\n`).join('');
 }
 
 /** Register `nbwss status`. */
@@ -46,7 +64,9 @@ export function registerStatusCommand(program: Command): void {
       `
 Reads the database, so it works while the daemon runs (the connected endpoint is the one the daemon recorded).
 BACKLOG counts the notifications after the cursor, in-flight ones included; SENDS is how often the in-flight
-batch was sent (more than 1: resent, not yet acknowledged).`,
+batch was sent (more than 1: resent, not yet acknowledged). A warning line follows for each group whose backlog
+is over notification.backlogWarning, or whose oldest unacknowledged notification is older than
+notification.retention: such a group holds back pruning for every group, and the database grows.`,
     )
     .action(
       action((opts: GlobalOptions & { json?: boolean }) => {
@@ -56,7 +76,7 @@ batch was sent (more than 1: resent, not yet acknowledged).`,
         const store = Store.open(config.db.path);
         try {
           const status = readDeliveryStatus(new OutboxStore(store), config.notification);
-          process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
+          process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status, freeBytes(config.db.path)));
         } finally {
           store.close();
         }

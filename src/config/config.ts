@@ -18,7 +18,7 @@ import { closest } from './suggest.js';
 /** The configuration, built once at start and frozen. Durations keep the unit of their key. */
 export interface Config {
   exception: { ignoreDecoder: boolean };
-  notification: { sendTimeout: number; scheduledRate: number; delay: number; maxBatchSize: number; retention: number };
+  notification: { sendTimeout: number; scheduledRate: number; delay: number; maxBatchSize: number; retention: number; backlogWarning: number };
   keepAlive: { scheduledRate: number; maxPongMissAllowed: number };
   connectionInfo: { period: number; handshakeTimeout: number; reconnectOnClose: boolean };
   scheduledExecutor: { threadPoolSize: number };

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { BacklogWarningEvent } from './backlog-watch.js';
 
 /** The `notification.*` keys the sender reads (on every batch, so a reload applies at once). */
 export type NotificationConfig = Config['notification'];
@@ -48,4 +49,6 @@ export interface NotificationEvents {
   batchResent: [BatchResentEvent];
   batchAcked: [BatchAckedEvent];
   ackIgnored: [AckIgnoredEvent];
+  /** A group's backlog warning started or ended (`notification.backlogWarning`, pruning held back). */
+  backlogWarning: [BacklogWarningEvent];
 }

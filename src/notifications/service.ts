@@ -6,6 +6,7 @@ import type { Message } from '../protocol/messages.js';
 import type { OutboxStore } from '../store/outbox-store.js';
 import type { NotificationConfig, NotificationEvents } from './events.js';
 import { PAYLOAD_CACHE_BYTES, PayloadCache } from './payload-cache.js';
+import { BacklogWatch } from './backlog-watch.js';
 import { RetentionPruner } from './retention.js';
 import { GroupSender } from './sender.js';
 import { readDeliveryStatus, type DeliveryStatus } from './status.js';
@@ -34,6 +35,8 @@ export interface NotificationServiceOptions {
   clock?: Clock;
   /** Prune the outbox on a timer while started (default true). */
   retention?: boolean;
+  /** Watch the backlogs and warn (log, `backlogWarning` event) while started (default true). */
+  backlogWatch?: boolean;
   /**
    * Bytes of payloads shared between the groups' senders (fan-out: groups at the same cursor read and build a
    * payload once); 0 turns sharing off. Default {@link PAYLOAD_CACHE_BYTES}.
@@ -45,7 +48,8 @@ export interface NotificationServiceOptions {
  * Durable notification delivery (spec §5): one {@link GroupSender} per connected server group, started when the
  * group's endpoint connects and stopped when it disconnects (the in-flight batch then goes, same id and bytes, to
  * the group's next connected endpoint). Routes NOTIFICATION RESPONSEs to the group's sender, wakes senders on
- * in-process raises, prunes the outbox, and emits `batchSent`, `batchResent`, `batchAcked` and `ackIgnored`.
+ * in-process raises, prunes the outbox, warns about backlogs nobody drains, and emits `batchSent`, `batchResent`,
+ * `batchAcked`, `ackIgnored` and `backlogWarning`.
  */
 export class NotificationService extends EventEmitter<NotificationEvents> {
   readonly #outbox: OutboxStore;
@@ -54,6 +58,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #pruner: RetentionPruner | undefined;
+  readonly #watch: BacklogWatch | undefined;
   readonly #senders = new Map<string, GroupSender>();
   readonly #payloads: PayloadCache | undefined;
   #started = false;
@@ -70,6 +75,15 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     }
     const cacheBytes = options.payloadCacheBytes ?? PAYLOAD_CACHE_BYTES;
     this.#payloads = cacheBytes > 0 ? new PayloadCache(cacheBytes) : undefined;
+    if (options.backlogWatch !== false) {
+      this.#watch = new BacklogWatch({
+        status: () => this.status(),
+        settings: this.#config,
+        onChange: (e) => this.emit('backlogWarning', e),
+        clock: this.#clock,
+        logger: this.#log,
+      });
+    }
     this.attach = this.attach.bind(this);
     this.detach = this.detach.bind(this);
     this.handleResponse = this.handleResponse.bind(this);
@@ -84,6 +98,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     this.#connections?.on('connected', this.attach);
     this.#connections?.on('disconnected', this.detach);
     this.#pruner?.start();
+    this.#watch?.start();
   }
 
   /** Stop every sender and the pruner (in-flight batches stay recorded for the next start). Idempotent. */
@@ -93,6 +108,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     this.#connections?.off('connected', this.attach);
     this.#connections?.off('disconnected', this.detach);
     this.#pruner?.stop();
+    this.#watch?.stop();
     for (const sender of this.#senders.values()) sender.stop();
     this.#senders.clear();
   }

@@ -68,6 +68,9 @@ export interface GroupDeliveryRecord extends DeliveryGroup {
   oldestPendingRaisedAt: number | null;
   /** Host name of the group's endpoint recorded as CONNECTED in the endpoints table, or null. */
   connectedEndpoint: string | null;
+  /** Endpoints stored for the group, and how many of them are ACTIVATED. */
+  endpoints: number;
+  activatedEndpoints: number;
 }
 
 /** Size of the outbox table, from sequence arithmetic (never a `COUNT(*)`: at 1M rows that costs ~250 ms). */
@@ -165,7 +168,9 @@ export class OutboxStore {
         `SELECT g.*,
            (SELECT o.raised_at FROM outbox o WHERE o.seq > g.cursor_seq ORDER BY o.seq LIMIT 1) AS oldest_pending,
            (SELECT e.host_name FROM endpoints e WHERE e.group_id = g.group_id AND e.connection_state = 'CONNECTED'
-              ORDER BY e.priority, e.host_name LIMIT 1) AS connected_endpoint
+              ORDER BY e.priority, e.host_name LIMIT 1) AS connected_endpoint,
+           (SELECT COUNT(*) FROM endpoints e WHERE e.group_id = g.group_id) AS endpoint_count,
+           (SELECT COUNT(*) FROM endpoints e WHERE e.group_id = g.group_id AND e.state = 'ACTIVATED') AS activated_count
          FROM delivery_groups g ORDER BY g.group_id`,
       ),
       setInflight: db.prepare(
@@ -194,6 +199,8 @@ export class OutboxStore {
            AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.group_id = g.group_id)`,
       ),
       dropGroup: db.prepare('DELETE FROM delivery_groups WHERE group_id = ?'),
+      pageCount: db.prepare('PRAGMA page_count').pluck(),
+      pageSize: db.prepare('PRAGMA page_size').pluck(),
       stats: db.prepare(
         `SELECT (SELECT MIN(seq) FROM outbox) AS oldest, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0) AS newest`,
       ),
@@ -300,12 +307,14 @@ export class OutboxStore {
     return this.#store.db.transaction(() => {
       // one read transaction: the newest seq and the cursors are of the same moment
       const newest = this.stats().newestSeq;
-      const rows = this.#stmts.groups.all() as (GroupRow & { oldest_pending: number | null; connected_endpoint: string | null })[];
+      const rows = this.#stmts.groups.all() as (GroupRow & { oldest_pending: number | null; connected_endpoint: string | null; endpoint_count: number; activated_count: number })[];
       return rows.map((r) => ({
         ...fromGroupRow(r),
         backlog: Math.max(0, newest - r.cursor_seq),
         oldestPendingRaisedAt: r.oldest_pending,
         connectedEndpoint: r.connected_endpoint,
+        endpoints: r.endpoint_count,
+        activatedEndpoints: r.activated_count,
       }));
     })();
   }
@@ -367,6 +376,11 @@ export class OutboxStore {
       for (const r of rows) this.#stmts.dropGroup.run(r.group_id);
       return rows.map((r) => ({ groupId: r.group_id, deletedAt: r.deleted_at, undelivered: r.undelivered }));
     });
+  }
+
+  /** Size of the database file: `page_count × page_size` (two pragmas, no file system access). */
+  databaseBytes(): number {
+    return (this.#stmts.pageCount.get() as number) * (this.#stmts.pageSize.get() as number);
   }
 
   /** Rows stored, oldest stored seq and newest assigned seq. */

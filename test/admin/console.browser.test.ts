@@ -162,6 +162,20 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('Edit 127.0.0.2');
     expect(problems).toEqual([]);
   });
+
+  it('shows a backlog warning when a group passes notification.backlogWarning', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1', faults: { dropAcks: true } }], overrides: { 'connectionInfo.period': 0.3, 'notification.backlogWarning': 1 } });
+    const { page, problems } = await openConsole(a);
+    await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
+    expect(await page.locator('#warnings').isVisible()).toBe(false);
+    const image = (id: string) => ({ backupId: id, operationId: 'CREATE', clientName: 'vm1', clientType: 'VMWARE', backupTime: 1700000000, createdTime: 1700000100 });
+    expect((await a.call('POST', '/api/notifications', { object: 'IMAGE', data: [image('vm1_1'), image('vm1_2')] })).status).toBe(202);
+    // the next refresh (an acknowledgement never comes, but the batch_sent event schedules one) shows the warning
+    const warning = page.getByRole('alert').getByText(/^server group GROUPID1: 2 notifications wait for its acknowledgement \(over notification\.backlogWarning=1\)/);
+    await warning.waitFor();
+    await screenshot(page, a.dir, 'console-backlog-warning.png');
+    expect(problems).toEqual([]);
+  });
 });
 
 async function expectRow(page: Page, host: string, want: { group: string; priority: string; url: string }): Promise<void> {

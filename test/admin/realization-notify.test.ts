@@ -11,7 +11,7 @@ import { ManualClock } from '../helpers/manual-clock.js';
  */
 
 function group(groupId: string, cursor: number, connectedEndpoint: string | null = `${groupId}.ep`): GroupStatus {
-  return { groupId, connectedEndpoint, cursor, backlog: 0, oldestPendingAgeMs: null, inflight: null, ackedBatches: 0, ackedNotifications: 0, lastAckedAt: null, deleted: null };
+  return { groupId, connectedEndpoint, cursor, backlog: 0, oldestPendingAgeMs: null, inflight: null, ackedBatches: 0, ackedNotifications: 0, lastAckedAt: null, deleted: null, endpoints: 1, activatedEndpoints: 1, backlogWarning: false, holdsPruningBack: false };
 }
 
 class FakeDelivery extends EventEmitter<{ batchAcked: [] }> implements DeliveryStatusSource {
@@ -19,7 +19,7 @@ class FakeDelivery extends EventEmitter<{ batchAcked: [] }> implements DeliveryS
   groups: GroupStatus[] = [group('G1', 0), group('G2', 0)];
   status(): DeliveryStatus {
     this.reads++;
-    return { at: 0, outbox: { rows: 0, oldestSeq: null, newestSeq: 0 }, groups: this.groups.map((g) => ({ ...g })) };
+    return { at: 0, outbox: { rows: 0, oldestSeq: null, newestSeq: 0 }, database: { bytes: 0 }, groups: this.groups.map((g) => ({ ...g })), warnings: [] };
   }
 }
 

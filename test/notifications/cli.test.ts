@@ -115,9 +115,10 @@ describe('nbwss status', () => {
     outbox.append([{ rows: [job(1), job(2), job(3)].map((d) => ({ object: 'JOB' as const, data: JSON.stringify(d) })), raisedAt: Date.now() - 5000 }]);
     outbox.setInflight('g1', { id: '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872', firstSeq: 1, lastSeq: 2, count: 2, timeStamp: 1 }, Date.now());
     outbox.countSend('g1', '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872');
+    writeFileSync(config, 'notification.backlogWarning=2\nnotification.retention=2\n', { flag: 'a' });
     const json = await runCli(['status', '--config', config, '--json']);
     expect(json.code).toBe(0);
-    const status = JSON.parse(json.stdout) as { outbox: unknown; groups: Record<string, unknown>[] };
+    const status = JSON.parse(json.stdout) as { outbox: unknown; groups: Record<string, unknown>[]; warnings: string[] };
     expect(status.outbox).toEqual({ rows: 3, oldestSeq: 1, newestSeq: 3 });
     expect(status.groups).toMatchObject([
       { groupId: 'g1', connectedEndpoint: null, cursor: 0, backlog: 3, inflight: { id: '0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872', sendCount: 2, count: 2 } },
@@ -130,8 +131,12 @@ describe('nbwss status', () => {
     expect(none.stderr).toMatch(/no database at .*nbwss\.db \(db\.path\)/);
     expect(existsSync(missing.db)).toBe(false);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^outbox: 3 stored notifications \(seq 1-3\), newest seq 3\n/);
+    expect(human.stdout).toMatch(/^outbox: 3 stored notifications \(seq 1-3\), newest seq 3; database \d+(\.\d)? KiB \(\d+(\.\d)? [KMGT]iB free\)\n/);
     expect(human.stdout).toMatch(/GROUP\s+CONNECTED ENDPOINT\s+CURSOR\s+BACKLOG\s+OLDEST PENDING\s+IN-FLIGHT\s+SENDS\s+ACKED/);
     expect(human.stdout).toMatch(/g1\s+-\s+0\s+3\s+\d+\.\ds\s+0CEAB6C2-0BBF-4F60-974D-C1F3EF39B872 \(seq 1-2\)\s+2\s+0 in 0/);
+    // both groups are over notification.backlogWarning=2 and hold notifications older than the retention (2 s)
+    const warnings = human.stdout.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warnings).toEqual(['g1', 'g2'].map((g) => expect.stringMatching(new RegExp(`^warning: server group ${g}: 3 notifications wait for its acknowledgement \\(over notification.backlogWarning=2\\), the oldest for \\d+\\.\\ds; no endpoint of it is connected\\. It holds back pruning for every group`))));
+    expect(status).toMatchObject({ database: { bytes: expect.any(Number) }, warnings: [expect.stringContaining('server group g1'), expect.stringContaining('server group g2')] });
   });
 });

@@ -52,7 +52,7 @@ export class FakeChannel implements Channel {
 
 /** Notification settings for tests: no delay, 5 s resend, 2 s send timeout. */
 export function testConfig(over: Partial<NotificationConfig> = {}): NotificationConfig {
-  return { sendTimeout: 2000, scheduledRate: 5, delay: 0, maxBatchSize: 100, retention: 86400, ...over };
+  return { sendTimeout: 2000, scheduledRate: 5, delay: 0, maxBatchSize: 100, retention: 86400, backlogWarning: 0, ...over };
 }
 
 /** A JOB notification with the guide's fields. */
