@@ -34,6 +34,23 @@ export class ConfigError extends NbwssError {
   }
 }
 
+/** Code of {@link JsonInputError}. */
+export const JSON_INPUT_ERROR_CODES = ['NBWSS_ERR_JSON_INPUT'] as const;
+
+/**
+ * Outside JSON (a `notify` input, an endpoint file, an admin API body) that the strict reader refuses: not UTF-8,
+ * not JSON, a number that does not read back as written, nesting too deep, a member given twice. `path` names the
+ * field when there is one (`["data", 3, "jobId"]`).
+ */
+export class JsonInputError extends NbwssError {
+  declare readonly code: (typeof JSON_INPUT_ERROR_CODES)[number];
+  readonly path: readonly (string | number)[] | undefined;
+  constructor(message: string, options?: ErrorOptions & { path?: readonly (string | number)[] }) {
+    super('NBWSS_ERR_JSON_INPUT', message, options);
+    this.path = options?.path;
+  }
+}
+
 /** Codes of {@link StoreError}. */
 export const STORE_ERROR_CODES = ['NBWSS_ERR_DB_NEWER', 'NBWSS_ERR_DB_OPEN', 'NBWSS_ERR_DB_LOCKED', 'NBWSS_ERR_MIGRATION'] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
@@ -356,6 +373,7 @@ export class FilterError extends NbwssError {
 /** Every code of this file, by family (one code appears in one family only). */
 export const ERROR_CODES = {
   config: CONFIG_ERROR_CODES,
+  jsonInput: JSON_INPUT_ERROR_CODES,
   store: STORE_ERROR_CODES,
   endpoint: ENDPOINT_ERROR_CODES,
   single: SINGLE_ERROR_CODES,

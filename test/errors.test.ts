@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CertificateRejectedError,
   ConfigError,
+  JsonInputError,
   CONNECT_ERROR_CODES,
   ConnectError,
   DecodeError,
@@ -31,6 +32,7 @@ const allCodes: string[] = Object.values(ERROR_CODES).flat();
 /** One factory per error class: builds it with the given options (a cause). */
 const factories: Record<string, (o: ErrorOptions) => NbwssError> = {
   ConfigError: (o) => new ConfigError('bad key', o),
+  JsonInputError: (o) => new JsonInputError('field $.a: given twice in the same object', { ...o, path: ['a'] }),
   StoreError: (o) => new StoreError('NBWSS_ERR_DB_OPEN', 'cannot open', o),
   EndpointError: (o) => new EndpointError('NBWSS_ERR_UNREACHABLE', 'unreachable', { ...o, detail: 'more' }),
   CertificateRejectedError: (o) => new CertificateRejectedError('declined', o),

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import type { Config } from '../config/index.js';
@@ -7,6 +6,7 @@ import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
 import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
 import { describeUpdateTiming } from '../endpoints/service.js';
 import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
+import { readInputFile, readInputText } from './input.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
 import { describeTrust, formatCertificate, formatDetails, formatLastOfGroup, formatList, formatUpdate, formatView, validityWarnings } from './endpoints-format.js';
 import { openServices, type Services } from './services.js';
@@ -37,16 +37,12 @@ const out = (text: string): void => void process.stdout.write(text);
 const warn = (text: string) => process.stderr.write(`nbwss: warning: ${text}\n`);
 const json = (value: unknown): void => out(JSON.stringify(value, null, 2) + '\n');
 
-/** Read a small text file named on the command line, with a clear error. */
-function readInputFile(path: string, what: string, maxBytes = 1024 * 1024): string {
-  try {
-    const size = statSync(path).size;
-    if (size > maxBytes) throw new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail: `${path} is larger than ${maxBytes} bytes` });
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if (err instanceof EndpointError) throw err;
-    throw new InputError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
-  }
+/** An endpoint file's bytes (over 64 KiB: the guide's "JSON contents not valid"). */
+function readEndpointFile(path: string): Buffer {
+  return readInputFile(path, 'endpoint file', {
+    maxBytes: MAX_DETAILS_BYTES,
+    tooLarge: (detail) => new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail }),
+  });
 }
 
 /** The endpoint details from `--file` or `--url` (exactly one). */
@@ -54,13 +50,13 @@ async function readDetails(opts: SourceOptions, config: Readonly<Config>): Promi
   if (Boolean(opts.file) === Boolean(opts.url)) throw new UsageError('give exactly one of --file FILE or --url URL');
   if (opts.file) {
     if (opts.urlCa || opts.insecureUrl) throw new UsageError('--url-ca and --insecure-url apply only to --url');
-    return parseEndpointDetails(readInputFile(opts.file, 'endpoint file', MAX_DETAILS_BYTES));
+    return parseEndpointDetails(readEndpointFile(opts.file));
   }
   if (opts.urlCa && opts.insecureUrl) throw new UsageError('give either --url-ca or --insecure-url, not both');
   if (opts.insecureUrl) warn(`not verifying the certificate of ${opts.url} (--insecure-url): the token could be read on the way`);
   return fetchEndpointDetails(opts.url!, {
     timeoutMs: config.connectionInfo.handshakeTimeout,
-    caPem: opts.urlCa ? readInputFile(opts.urlCa, '--url-ca file') : undefined,
+    caPem: opts.urlCa ? readInputText(opts.urlCa, '--url-ca file') : undefined,
     insecure: opts.insecureUrl,
   });
 }
@@ -107,7 +103,7 @@ async function validateAction(opts: ValidateOptions): Promise<void> {
   const { config } = loadCliConfig(opts);
   const details = await readDetails(opts, config);
   // Validate stores nothing, so it opens no database and no key (EndpointService.validate is the same check).
-  const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+  const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
   const certificate = await fetchCertificate(details.url, { timeoutMs: config.connectionInfo.handshakeTimeout, hostName: details.hostName, caPem });
   const pub = publicDetails(details);
   if (opts.json) {
@@ -125,7 +121,7 @@ async function addAction(opts: AddCliOptions): Promise<void> {
   const { config } = loadCliConfig(opts);
   const details = await readDetails(opts, config);
   await withServices(config, async (s) => {
-    const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+    const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
     const confirm = opts.acceptCertificate || opts.fingerprint || caPem ? undefined : ttyConfirm(false);
     const { endpoint, certificate } = await s.endpoints.add(details, {
       ...(opts.acceptCertificate ? { acceptCertificate: true } : {}),
@@ -162,7 +158,7 @@ interface UpdateCliOptions extends GlobalOptions {
 async function readToken(opts: UpdateCliOptions): Promise<string | undefined> {
   if (opts.tokenFile !== undefined && opts.tokenStdin) throw new UsageError('give either --token-file FILE or --token-stdin, not both');
   let token: string;
-  if (opts.tokenFile !== undefined) token = readInputFile(opts.tokenFile, '--token-file', 64 * 1024).replace(/[\r\n]+$/, '');
+  if (opts.tokenFile !== undefined) token = readInputText(opts.tokenFile, '--token-file', { maxBytes: 64 * 1024 }).replace(/[\r\n]+$/, '');
   else if (opts.tokenStdin) token = (await readStdin()).replace(/[\r\n]+$/, '');
   else return undefined;
   if (token === '') throw new InputError(`no token in ${opts.tokenFile ?? 'stdin'}`);
@@ -177,7 +173,7 @@ async function updateAction(host: string, opts: UpdateCliOptions): Promise<void>
     if (!Number.isFinite(priority)) throw new UsageError(`--priority must be a number, got "${opts.priority}"`);
   }
   const token = await readToken(opts);
-  const caPem = opts.ca ? readInputFile(opts.ca, '--ca file') : undefined;
+  const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
   await withServices(config, async (s) => {
     const result = await s.endpoints.update(host, {
       ...(priority !== undefined ? { priority } : {}),
@@ -210,7 +206,7 @@ async function updateTokenAction(host: string, opts: GlobalOptions & { file?: st
   if (Boolean(opts.file) === Boolean(opts.tokenStdin)) throw new UsageError('give exactly one of --file FILE or --token-stdin');
   let token: string;
   if (opts.file) {
-    const details = parseEndpointDetails(readInputFile(opts.file, 'endpoint file', MAX_DETAILS_BYTES));
+    const details = parseEndpointDetails(readEndpointFile(opts.file));
     if (details.hostName !== host) throw new UsageError(`${opts.file} describes ${details.hostName}, not ${host}`);
     token = details.token;
     await withServices(opts, (s) => {

@@ -1,10 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { generateCertificate, fingerprint256 } from '../certificates.js';
-import { UsageError } from '../errors.js';
+import { JsonInputError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createMockNetBackup, DEFAULT_USERS, seedGuideExample, World, type MockUser } from '../netbackup-mock/index.js';
+import { readJson } from '../strict-json.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { readInputFile } from './input.js';
 
 /** Flags of `nbwss mock-netbackup`, as commander parses them. */
 interface MockNetBackupFlags extends GlobalOptions {
@@ -53,9 +55,10 @@ function parseUsers(flags: MockNetBackupFlags): MockUser[] {
   if (flags.users) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(flags.users, 'utf8'));
+      parsed = readJson(readInputFile(flags.users, '--users file'));
     } catch (err) {
-      throw new UsageError(`--users ${flags.users}: ${(err as Error).message}`);
+      if (err instanceof JsonInputError) throw new UsageError(`--users ${flags.users}: ${err.message}`);
+      throw err;
     }
     const ok = (u: unknown): u is MockUser =>
       typeof u === 'object' && u !== null && typeof (u as MockUser).userName === 'string' && typeof (u as MockUser).password === 'string';

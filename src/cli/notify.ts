@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InputError, NotificationValidationError, UsageError } from '../errors.js';
+import { JsonInputError, NotificationValidationError, UsageError } from '../errors.js';
 import { prepareNotifications } from '../notifications/source.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
+import { readJson } from '../strict-json.js';
+import { readInputFile } from './input.js';
 import { action, cliConfig, withConfigOption, type GlobalOptions } from './context.js';
 
 /**
@@ -23,7 +24,7 @@ interface NotifyOptions extends GlobalOptions {
 /** The largest input accepted (an array of many notifications). */
 const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) process.stderr.write('Reading notifications (JSON) from stdin; end with Ctrl-D.\n');
   const chunks: Buffer[] = [];
   let size = 0;
@@ -32,35 +33,33 @@ async function readStdin(): Promise<string> {
     if (size > MAX_INPUT_BYTES) throw new NotificationValidationError(`stdin holds more than ${MAX_INPUT_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The JSON text from exactly one of `--data`, `--file`, `-`. */
-async function readInput(opts: NotifyOptions, dash: string | undefined): Promise<{ text: string; from: string }> {
+async function readInput(opts: NotifyOptions, dash: string | undefined): Promise<{ input: string | Buffer; from: string }> {
   if (dash !== undefined && dash !== '-') throw new UsageError(`unexpected argument "${dash}" (use - to read stdin)`);
   const given = [opts.data !== undefined, opts.file !== undefined, dash === '-'].filter(Boolean).length;
   if (given !== 1) throw new UsageError('give exactly one of --data JSON, --file FILE or - (stdin)');
-  if (opts.data !== undefined) return { text: opts.data, from: '--data' };
+  if (opts.data !== undefined) return { input: opts.data, from: '--data' };
   if (opts.file !== undefined) {
-    try {
-      return { text: readFileSync(opts.file, 'utf8'), from: opts.file };
-    } catch (err) {
-      throw new InputError(`cannot read ${opts.file}: ${(err as Error).message}`, { cause: err });
-    }
+    const tooLarge = (message: string) => new NotificationValidationError(message);
+    return { input: readInputFile(opts.file, '--file', { maxBytes: MAX_INPUT_BYTES, tooLarge }), from: opts.file };
   }
-  return { text: await readStdin(), from: 'stdin' };
+  return { input: await readStdin(), from: 'stdin' };
 }
 
 async function notifyAction(dash: string | undefined, opts: NotifyOptions): Promise<number> {
   const objectArg = opts.object.toUpperCase();
   if (objectArg !== 'JOB' && objectArg !== 'IMAGE') throw new UsageError(`--object must be JOB or IMAGE, got "${opts.object}"`);
   const config = cliConfig(opts);
-  const { text, from } = await readInput(opts, dash);
+  const { input, from } = await readInput(opts, dash);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = readJson(input);
   } catch (err) {
-    throw new NotificationValidationError(`${from} is not JSON: ${(err as Error).message}`);
+    if (err instanceof JsonInputError) throw new NotificationValidationError(`${from}: ${err.message}`);
+    throw err;
   }
   // validate everything before the database is even opened: nothing partial is ever stored
   const { object, rows } = prepareNotifications(objectArg, value);

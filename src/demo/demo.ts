@@ -145,7 +145,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const mocks: MockSlot[] = [];
     let own: EndpointDetails | undefined;
     if (options.endpointFile) {
-      own = parseEndpointDetails(readFileSync(options.endpointFile, 'utf8'));
+      own = parseEndpointDetails(readFileSync(options.endpointFile));
     } else {
       for (const i of [1, 2]) {
         const slot = await startMock(i, dir);
@@ -253,7 +253,7 @@ async function addEndpoints(n: Narrator, config: Readonly<Config>, logger: Logge
     const endpointStore = new EndpointStore(store);
     const endpoints = new EndpointService({ endpoints: endpointStore, cipher: TokenCipher.forStore(config.security.keyFile, endpointStore.count()), logger, certificateTimeoutMs: config.connectionInfo.handshakeTimeout });
     for (const m of mocks) {
-      const { endpoint } = await endpoints.add(parseEndpointDetails(readFileSync(m.file, 'utf8')), { fingerprint: m.endpoint.fingerprint256 });
+      const { endpoint } = await endpoints.add(parseEndpointDetails(readFileSync(m.file)), { fingerprint: m.endpoint.fingerprint256 });
       n.line('demo', `${m.tag} listening at ${m.endpoint.url}; added from ${m.file} (group ${endpoint.groupId}, priority ${endpoint.priority}) with its certificate pinned: SHA-256 ${endpoint.fingerprint.slice(0, 23)}…`);
     }
     if (own) {

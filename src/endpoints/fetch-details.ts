@@ -70,7 +70,7 @@ export async function fetchEndpointDetails(url: string, options: FetchDetailsOpt
         bodyTimeout: options.timeoutMs,
       });
   const signals = [AbortSignal.timeout(options.timeoutMs), ...(options.signal ? [options.signal] : [])];
-  let text: string;
+  let text: Buffer;
   try {
     let res: Dispatcher.ResponseData;
     try {
@@ -121,7 +121,7 @@ function tooLarge(maxBytes: number): EndpointError {
   return new EndpointError('NBWSS_ERR_UNPARSABLE_CONTENT', GuideMessages.unparsableContent, { detail: `response larger than ${maxBytes} bytes` });
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, host: string): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number, host: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -139,5 +139,6 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
     }
     throw new EndpointError('NBWSS_ERR_NO_CERTIFICATE', GuideMessages.noCertificate, { cause: err, detail: describeNetworkError(err) });
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // the bytes: the strict JSON reader refuses what is not UTF-8 rather than reading U+FFFD
+  return Buffer.concat(chunks);
 }

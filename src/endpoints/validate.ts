@@ -1,5 +1,6 @@
-import { EndpointError, GuideMessages } from '../errors.js';
+import { EndpointError, JsonInputError, GuideMessages } from '../errors.js';
 import type { EndpointDetails } from '../protocol/endpoint-details.js';
+import { decodeUtf8Input, readJson } from '../strict-json.js';
 
 /**
  * The endpoint credential JSON of spec §8, parsed and checked. The guide's rules, each with its own message:
@@ -29,17 +30,6 @@ export const MAX_DETAILS_BYTES = 64 * 1024;
 
 function notValid(detail: string): EndpointError {
   return new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail });
-}
-
-/**
- * Count the member names of a flat JSON object by walking its strings left to right: a string followed by `:` is a
- * member name. `JSON.parse` silently keeps the last of duplicate members; the guide wants exactly five.
- */
-function countMemberNames(text: string): number {
-  let n = 0;
-  const strings = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
-  for (let m = strings.exec(text); m; m = strings.exec(text)) if (m[1] !== undefined) n++;
-  return n;
 }
 
 /**
@@ -79,21 +69,23 @@ export function validateEndpointUrl(url: string): URL {
 }
 
 /**
- * Parse and validate endpoint JSON text exactly as spec §8 says. Returns the five members (the JSON's own values,
- * untrimmed). Throws {@link EndpointError} with the guide's message.
+ * Parse and validate endpoint JSON (the file's bytes, or text) exactly as spec §8 says, with the strict JSON reader
+ * (not UTF-8, a member given twice, a number that does not read back: refused). Returns the five members (the
+ * JSON's own values, untrimmed). Throws {@link EndpointError} with the guide's message.
  */
-export function parseEndpointDetails(text: string): EndpointDetails {
-  if (Buffer.byteLength(text, 'utf8') > MAX_DETAILS_BYTES) throw notValid(`larger than ${MAX_DETAILS_BYTES} bytes`);
-  // The guide: no apostrophe anywhere in the details, not only in the values.
-  if (text.includes("'")) throw notValid('contains an apostrophe');
+export function parseEndpointDetails(input: string | Uint8Array): EndpointDetails {
+  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length;
+  if (size > MAX_DETAILS_BYTES) throw notValid(`larger than ${MAX_DETAILS_BYTES} bytes`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+    const text = decodeUtf8Input(input);
+    // The guide: no apostrophe anywhere in the details, not only in the values (`\u0027`: checked below).
+    if (text.includes("'")) throw notValid('contains an apostrophe');
+    parsed = readJson(text);
   } catch (err) {
-    // V8 quotes the text around the error ("Unexpected token 'S', "{"token":SECRET…" is not valid JSON"): that
-    // could be the token. Keep only the position, and do not chain the SyntaxError as the cause.
-    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
-    throw notValid(`not JSON${position === undefined ? '' : ` (error at position ${position})`}`);
+    // The reader never quotes the text (it could hold the token): its message names only the place.
+    if (err instanceof JsonInputError) throw notValid(err.message);
+    throw err;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notValid('not one JSON object');
   const obj = parsed as Record<string, unknown>;
@@ -102,7 +94,6 @@ export function parseEndpointDetails(text: string): EndpointDetails {
   if (missing.length > 0) throw notValid(`missing member ${missing.join(', ')}`);
   const extra = keys.filter((k) => !(ENDPOINT_MEMBERS as readonly string[]).includes(k));
   if (extra.length > 0) throw notValid(`unexpected member ${extra.join(', ')}`);
-  if (countMemberNames(text) !== ENDPOINT_MEMBERS.length) throw notValid('a member appears more than once');
 
   if (typeof obj.priority !== 'number' || !Number.isFinite(obj.priority)) throw notValid('priority must be a number');
   for (const k of ['token', 'groupId', 'hostName', 'url'] as const) {

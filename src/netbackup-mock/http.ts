@@ -2,6 +2,8 @@
  * HTTP plumbing of the mock primary: NetBackup error bodies, media-type negotiation, replies.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { JsonInputError } from '../errors.js';
+import { readJson } from '../strict-json.js';
 
 /**
  * `errorCode` values of the mock's error bodies. Where NetBackup has a status code for the case, it is used (20
@@ -144,9 +146,10 @@ export function negotiate(headers: IncomingHttpHeaders, hasBody: boolean, defaul
 export function jsonObjectBody(body: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new HttpError(400, NbErrorCode.invalidParameter, 'invalid command parameter: the request body is not JSON');
+    value = readJson(body);
+  } catch (err) {
+    if (!(err instanceof JsonInputError)) throw err;
+    throw new HttpError(400, NbErrorCode.invalidParameter, `invalid command parameter: the request body is ${err.message.startsWith('field') ? `refused: ${err.message}` : err.message}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new HttpError(400, NbErrorCode.invalidParameter, 'invalid command parameter: the request body must be a JSON object');

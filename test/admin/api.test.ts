@@ -87,7 +87,20 @@ describe('admin API: endpoints', () => {
         expect(JSON.stringify(res.body)).not.toContain('SECRET');
       }
       const notJson = await a.json<ErrorBody>('POST', '/api/endpoints', '{"details": ');
-      expect(notJson).toMatchObject({ status: 400, body: { error: { code: 'NBWSS_ERR_HTTP_BAD_JSON' } } });
+      expect(notJson).toMatchObject({ status: 400, body: { error: { code: 'NBWSS_ERR_HTTP_BAD_JSON', message: 'the body is not valid JSON: unexpected end of input at line 1, column 13' } } });
+      // the strict reader (issue 10 D14): not UTF-8, a number that cannot be read back, too deep — 400 naming the place
+      const strict: [string | Buffer, RegExp][] = [
+        [Buffer.concat([Buffer.from('{"details":"'), Buffer.from([0xff]), Buffer.from('"}')]), /^the body is not valid UTF-8 at byte 12$/],
+        ['{"object":"JOB","data":{"jobId":12345678901234567890}}', /^the body is refused: field \$\.data\.jobId: the number 12345678901234567890 would be read as/],
+        [`{"details":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, /^the body is refused: field \$\.details(\[0\])+: nested deeper than 64 levels/],
+      ];
+      for (const [body, message] of strict) {
+        const res = await a.call('POST', '/api/endpoints', body, { 'content-type': 'application/json' });
+        expect(res.status).toBe(400);
+        const err = ((await res.json()) as ErrorBody).error;
+        expect(err.code).toBe('NBWSS_ERR_HTTP_BAD_JSON');
+        expect(err.message).toMatch(message);
+      }
       const wrongType = await a.call('POST', '/api/endpoints', JSON.stringify({ details }), { 'content-type': 'text/plain' });
       expect(wrongType.status).toBe(415);
       expect(((await wrongType.json()) as ErrorBody).error.code).toBe('NBWSS_ERR_HTTP_MEDIA_TYPE');

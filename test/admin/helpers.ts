@@ -68,7 +68,7 @@ export async function startAdminDaemon(options: AdminDaemonOptions = {}): Promis
     fetch(base + path, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
     });
   const json = async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
     const res = await call(method, path, body, headers);

@@ -39,7 +39,7 @@ describe('parseEndpointDetails (spec §8)', () => {
     expect(parseEndpointDetails(text)).toEqual({ url: 'wss://h:1/x', hostName: 'h', groupId: 'g', priority: 2.5, token: 't' });
   });
 
-  it('rejects text that is not JSON', () => expectNotValid('{"token": "t", priority: 1}', /not JSON/));
+  it('rejects text that is not JSON', () => expectNotValid('{"token": "t", priority: 1}', /not valid JSON: expected a member name in double quotes, found 'p' at line 1, column 16/));
   it('never quotes the text (which holds the token) in the error, its detail or its cause', () => {
     for (const text of ['{"token":SECRET-tok, "priority":1}', 'SECRET-tok', '{"token":"SECRET-tok",}']) {
       const err = errorOf(text);
@@ -48,7 +48,7 @@ describe('parseEndpointDetails (spec §8)', () => {
     }
   });
   it('rejects a JSON array (not one object)', () => expectNotValid(JSON.stringify([good]), /not one JSON object/));
-  it('rejects two objects in one file', () => expectNotValid(JSON.stringify(good) + JSON.stringify(good), /not JSON/));
+  it('rejects two objects in one file', () => expectNotValid(JSON.stringify(good) + JSON.stringify(good), /not valid JSON: unexpected text after the JSON value/));
   it('rejects null and scalars', () => {
     expectNotValid('null', /not one JSON object/);
     expectNotValid('"text"', /not one JSON object/);
@@ -59,7 +59,7 @@ describe('parseEndpointDetails (spec §8)', () => {
   });
   it('rejects an extra member', () => expectNotValid(withMember({ comment: 'x' }), /unexpected member comment/));
   it('rejects a member given twice (six members)', () => {
-    expectNotValid(JSON.stringify(good).replace('{', '{"token":"other",'), /more than once/);
+    expectNotValid(JSON.stringify(good).replace('{', '{"token":"other",'), /field \$\.token: given twice in the same object/);
   });
   it('counts member names correctly when values contain quotes and colons', () => {
     expect(parseEndpointDetails(withMember({ token: 'a\\":b', groupId: 'x: "y"' })).groupId).toBe('x: "y"');
@@ -122,5 +122,32 @@ describe('validateToken and publicDetails', () => {
     expect(`${err.message} ${err.detail}`).not.toContain('s3cret');
     expect(errorOf(withMember({ url: 'wss://user@h:1/p' })).code).toBe('NBWSS_ERR_MALFORMED_URL');
     expect(parseEndpointDetails(withMember({ url: 'wss://h:1/p?q=%23x' })).url).toBe('wss://h:1/p?q=%23x');
+  });
+});
+
+describe('parseEndpointDetails: the strict JSON reader (issue 10 D14)', () => {
+  const good = { token: 'tok', priority: 1, groupId: 'G1', hostName: 'ep1.example.com', url: 'wss://ep1.example.com/nbwss' };
+  it('bytes that are not UTF-8 are refused (not read as U+FFFD in the group id)', () => {
+    const json = JSON.stringify(good);
+    const at = json.indexOf('G1') + 1;
+    const bytes = Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from([0xff]), Buffer.from(json.slice(at + 1))]);
+    let err: unknown;
+    try {
+      parseEndpointDetails(bytes);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { detail?: string }).detail).toBe(`not valid UTF-8 at byte ${at}`);
+    // the same character, properly encoded, is fine
+    expect(parseEndpointDetails(Buffer.from(json.replace('G1', 'G\u00ff'))).groupId).toBe('G\u00ff');
+  });
+  it('a priority that cannot be read back exactly is refused naming the field', () => {
+    let err: unknown;
+    try {
+      parseEndpointDetails(JSON.stringify(good).replace('"priority":1', '"priority":1e400'));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { detail?: string }).detail).toBe('field $.priority: the number 1e400 is beyond the range of a double: it cannot be read back exactly (send it as a string)');
   });
 });

@@ -81,9 +81,35 @@ describe('nbwss notify', () => {
     expect(oneBad.stderr).toMatch(/IMAGE data\[1\]\.operationId must be one of CREATE, UPDATE, DELETE, NO_LOCAL_COPY_AVAILABLE/);
     expect(notInt.stderr).toMatch(/status must be an integer/);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toMatch(/--data is not JSON/);
+    expect(notJson.stderr).toMatch(/--data: not valid JSON: expected a member name in double quotes, found 'j' at line 1, column 2/);
     expect(noFile.code).toBe(1);
-    expect(noFile.stderr).toMatch(/cannot read \/nonexistent\/jobs\.json/);
+    expect(noFile.stderr).toMatch(/cannot read --file \/nonexistent\/jobs\.json/);
+    expect(rowsIn(db).rows).toBe(0);
+  });
+
+  it('refuses invalid UTF-8, a number that cannot be read back, and deep nesting, naming the place; stores nothing (issue 10 D14)', async () => {
+    const { config, db, dir } = setup();
+    const badUtf8 = join(dir, 'bad-utf8.json');
+    const text = JSON.stringify(job(1));
+    const at = text.indexOf('"clientName":"') + '"clientName":"'.length;
+    writeFileSync(badUtf8, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(text.slice(at))]));
+    const big = JSON.stringify([job(1), job(2)]).replace(/"jobId":2\b/, '"jobId":12345678901234567890');
+    const huge = JSON.stringify(job(1)).replace(/"status":0/, '"status":1e400');
+    const deep = JSON.stringify({ ...job(1), extra: 0 }).replace('"extra":0', `"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    const [utf8, bigInt, inf, tooDeep] = await Promise.all([
+      runCli(['notify', '--config', config, '--object', 'JOB', '--file', badUtf8]),
+      runCli(['notify', '--config', config, '--object', 'JOB', '--data', big]),
+      runCli(['notify', '--config', config, '--object', 'JOB', '--data', huge]),
+      runCli(['notify', '--config', config, '--object', 'JOB', '-'], { input: deep }),
+    ]);
+    expect(utf8.code).toBe(1);
+    expect(utf8.stderr).toContain(`nbwss: ${badUtf8}: not valid UTF-8 at byte ${at}`);
+    expect(bigInt.code).toBe(1);
+    expect(bigInt.stderr).toContain('--data: field $[1].jobId: the number 12345678901234567890 would be read as 12345678901234567000: it cannot be read back exactly (send it as a string)');
+    expect(inf.stderr).toContain('--data: field $.status: the number 1e400 is beyond the range of a double');
+    expect(tooDeep.code).toBe(1);
+    expect(tooDeep.stderr).toMatch(/stdin: field \$\.extra(\[0\])+: nested deeper than 64 levels/);
+    expect(tooDeep.stderr).not.toContain('Maximum call stack');
     expect(rowsIn(db).rows).toBe(0);
   });
 
