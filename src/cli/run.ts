@@ -54,6 +54,13 @@ async function run(options: GlobalOptions): Promise<number> {
     },
     started: (daemon) => {
       daemon.logger.info({ config: file ?? '(defaults)', db: daemon.config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it, SIGHUP reloads the configuration');
+      // A systemd Type=notify unit waits for this before `systemctl start` returns.
+      void import('../sd-notify.js')
+        .then(({ notifyServiceManager }) => notifyServiceManager({ ready: true, status: 'serving' }))
+        .then(
+          (outcome) => outcome === 'sent' && daemon.logger.info('service manager notified: READY=1'),
+          (err: unknown) => daemon.logger.warn({ err }, 'could not notify the service manager (systemd Type=notify): it will consider the start failed when TimeoutStartSec runs out'),
+        );
     },
     // SIGHUP: re-read the same file (and environment); an invalid file changes nothing.
     reload: (daemon) => {

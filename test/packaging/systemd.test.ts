@@ -26,10 +26,10 @@ if (!available) {
   process.stderr.write(message);
 }
 
-/** A copy of the unit to check, named nbwss.service; ExecStart's node is this machine's when /usr/bin/node is absent. */
+/** A copy of the unit to check, named nbwss.service; ExecStart's and ExecReload's node is this machine's when /usr/bin/node is absent. */
 function unitCopy(transform: (text: string) => string = (t) => t): string {
   let text = readFileSync(UNIT, 'utf8');
-  if (!existsSync('/usr/bin/node')) text = text.replace('ExecStart=/usr/bin/node ', `ExecStart=${process.execPath} `);
+  if (!existsSync('/usr/bin/node')) text = text.replaceAll('=/usr/bin/node ', `=${process.execPath} `);
   const path = join(tempDir(), 'nbwss.service');
   writeFileSync(path, transform(text));
   return path;
@@ -71,17 +71,21 @@ describe.skipIf(!available)('docker/nbwss.service (systemd-analyze)', () => {
 describe('docker/nbwss.service (what the issue asks of it)', () => {
   const text = readFileSync(UNIT, 'utf8');
   it.each([
-    ['Type=simple'],
+    ['Type=notify'],
+    ['NotifyAccess=all'],
     ['User=nbwss'],
     ['Restart=on-failure'],
     ['ExecStart=/usr/bin/node /opt/nbwss/dist/cli/main.js run'],
-    ['ExecReload=/bin/kill -HUP $MAINPID'],
+    ["ExecReload=/usr/bin/node -e \"process.kill(${MAINPID}, 'SIGHUP')\""],
     ['NoNewPrivileges=yes'],
     ['ProtectSystem=strict'],
-    ['ReadWritePaths=/var/lib/nbwss'],
     ['PrivateTmp=yes'],
     ['StateDirectory=nbwss'],
   ])('has %s', (line) => {
     expect(text.split('\n')).toContain(line);
+  });
+
+  it('does not repeat StateDirectory as ReadWritePaths (StateDirectory is writable under ProtectSystem=strict by itself)', () => {
+    expect(text).not.toMatch(/^ReadWritePaths=/m);
   });
 });
