@@ -126,7 +126,7 @@ export class AdminService {
       clock: ctx.clock,
     });
     const endpointService = () =>
-      new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock, certificateTimeoutMs: ctx.config.connectionInfo.handshakeTimeout });
+      new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock });
     const checks = new EndpointChecks({
       target: (hostName) => endpointService().checkTarget(hostName),
       connected: (hostName) => monitor.liveConnection(hostName) !== undefined,

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import type { Config } from '../config/index.js';
-import { fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
+import { FETCH_TIMEOUT_MS, fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
 import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
 import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
 import { describeUpdateTiming } from '../endpoints/service.js';
@@ -46,7 +46,7 @@ function readEndpointFile(path: string): Buffer {
 }
 
 /** The endpoint details from `--file` or `--url` (exactly one). */
-async function readDetails(opts: SourceOptions, config: Readonly<Config>): Promise<EndpointDetails> {
+async function readDetails(opts: SourceOptions): Promise<EndpointDetails> {
   if (Boolean(opts.file) === Boolean(opts.url)) throw new UsageError('give exactly one of --file FILE or --url URL');
   if (opts.file) {
     if (opts.urlCa || opts.insecureUrl) throw new UsageError('--url-ca and --insecure-url apply only to --url');
@@ -55,7 +55,7 @@ async function readDetails(opts: SourceOptions, config: Readonly<Config>): Promi
   if (opts.urlCa && opts.insecureUrl) throw new UsageError('give either --url-ca or --insecure-url, not both');
   if (opts.insecureUrl) warn(`not verifying the certificate of ${opts.url} (--insecure-url): the token could be read on the way`);
   return fetchEndpointDetails(opts.url!, {
-    timeoutMs: config.connectionInfo.handshakeTimeout,
+    timeoutMs: FETCH_TIMEOUT_MS,
     caPem: opts.urlCa ? readInputText(opts.urlCa, '--url-ca file') : undefined,
     insecure: opts.insecureUrl,
   });
@@ -100,11 +100,11 @@ function sourceOptions(cmd: Command): Command {
 }
 
 async function validateAction(opts: ValidateOptions): Promise<void> {
-  const { config } = loadCliConfig(opts);
-  const details = await readDetails(opts, config);
+  loadCliConfig(opts); // a bad configuration is reported even here, though validate reads no key
+  const details = await readDetails(opts);
   // Validate stores nothing, so it opens no database and no key (EndpointService.validate is the same check).
   const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
-  const certificate = await fetchCertificate(details.url, { timeoutMs: config.connectionInfo.handshakeTimeout, hostName: details.hostName, caPem });
+  const certificate = await fetchCertificate(details.url, { timeoutMs: FETCH_TIMEOUT_MS, hostName: details.hostName, caPem });
   const pub = publicDetails(details);
   if (opts.json) {
     json({ details: pub, certificate });
@@ -119,7 +119,7 @@ async function validateAction(opts: ValidateOptions): Promise<void> {
 
 async function addAction(opts: AddCliOptions): Promise<void> {
   const { config } = loadCliConfig(opts);
-  const details = await readDetails(opts, config);
+  const details = await readDetails(opts);
   await withServices(config, async (s) => {
     const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
     const confirm = opts.acceptCertificate || opts.fingerprint || caPem ? undefined : ttyConfirm(false);

@@ -56,7 +56,6 @@ export function openServices(config: Readonly<Config>, options: OpenServicesOpti
       endpoints: endpointStore,
       cipher,
       logger,
-      certificateTimeoutMs: config.connectionInfo.handshakeTimeout,
       ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
     });
     return { config, logger, store, endpointStore, cipher, endpoints, close: () => store.close() };

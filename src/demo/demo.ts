@@ -251,7 +251,7 @@ async function addEndpoints(n: Narrator, config: Readonly<Config>, logger: Logge
   const store = Store.open(config.db.path);
   try {
     const endpointStore = new EndpointStore(store);
-    const endpoints = new EndpointService({ endpoints: endpointStore, cipher: TokenCipher.forStore(config.security.keyFile, endpointStore.count()), logger, certificateTimeoutMs: config.connectionInfo.handshakeTimeout });
+    const endpoints = new EndpointService({ endpoints: endpointStore, cipher: TokenCipher.forStore(config.security.keyFile, endpointStore.count()), logger });
     for (const m of mocks) {
       const { endpoint } = await endpoints.add(parseEndpointDetails(readFileSync(m.file)), { fingerprint: m.endpoint.fingerprint256 });
       n.line('demo', `${m.tag} listening at ${m.endpoint.url}; added from ${m.file} (group ${endpoint.groupId}, priority ${endpoint.priority}) with its certificate pinned: SHA-256 ${endpoint.fingerprint.slice(0, 23)}…`);

@@ -4,6 +4,13 @@ import { describeCertificate, derToPem, type CertificateInfo } from '../certific
 import { EndpointError, GuideMessages } from '../errors.js';
 import { describeNetworkError } from './net-errors.js';
 
+/**
+ * How long fetching an endpoint's certificate (TCP + TLS handshake), or its details from a URL, may take. Its own
+ * limit, not `connectionInfo.handshakeTimeout`: that one bounds the daemon's connection attempts, and the demo and
+ * tests shorten it, which made adds under load fail (issue 10 F24).
+ */
+export const FETCH_TIMEOUT_MS = 15_000;
+
 /** Options of {@link fetchCertificate}. */
 export interface FetchCertificateOptions {
   /** Limit for TCP connect + TLS handshake, in ms. */

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { CertificateRejectedError, EndpointError, GuideMessages, UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionState, DeletedEndpoint, EndpointChanges, EndpointRecord, EndpointState, EndpointStore } from '../store/endpoint-store.js';
-import { fetchCertificate as defaultFetcher, type CertificateFetcher, type FetchedCertificate } from './certificate.js';
+import { FETCH_TIMEOUT_MS, fetchCertificate as defaultFetcher, type CertificateFetcher, type FetchedCertificate } from './certificate.js';
 import type { TokenCipher } from './token-cipher.js';
 import { checkPresentedCertificate, checkTrustOptions, type TrustOptions } from './trust.js';
 import { parseEndpointDetails, publicDetails, validateEndpointUrl, validateToken, type EndpointDetails, type PublicDetails } from './validate.js';
@@ -16,7 +16,7 @@ export interface EndpointServiceOptions {
   logger: Logger;
   /** Fetches an endpoint's certificate (default: a real TLS connection, {@link defaultFetcher}). */
   fetchCertificate?: CertificateFetcher;
-  /** Limit for one certificate fetch, ms (default 10000; the CLI passes `connectionInfo.handshakeTimeout`). */
+  /** Limit for one certificate fetch, ms (default {@link FETCH_TIMEOUT_MS}). */
   certificateTimeoutMs?: number;
   clock?: Clock;
 }
@@ -161,7 +161,7 @@ export class EndpointService {
     this.#cipher = options.cipher;
     this.#log = options.logger.child({ subsystem: 'endpoints' });
     this.#fetch = options.fetchCertificate ?? defaultFetcher;
-    this.#timeoutMs = options.certificateTimeoutMs ?? 10_000;
+    this.#timeoutMs = options.certificateTimeoutMs ?? FETCH_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
   }
 

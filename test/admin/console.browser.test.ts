@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
+import { IN_CI } from '../helpers/needs.js';
 import { startAdminDaemon, type AdminDaemon } from './helpers.js';
 
 /**
@@ -16,7 +17,6 @@ import { startAdminDaemon, type AdminDaemon } from './helpers.js';
 
 const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const MISSING =
   `\n${'!'.repeat(100)}\n!! console browser test ${IN_CI ? 'FAILED (CI requires it)' : 'SKIPPED'}: no Chromium at ${CHROMIUM} ` +
   `(apt-get install chromium, or set NBWSS_CHROMIUM).\n!! Under CI=true this is a failure.\n${'!'.repeat(100)}\n`;

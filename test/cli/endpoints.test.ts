@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runCli, TTY_AVAILABLE } from '../helpers/cli.js';
+import { itNeeds } from '../helpers/needs.js';
 import { freshCertificate, testCertificate } from '../helpers/certs.js';
 import { startHttpsServer, startTlsServer } from '../helpers/tls-server.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -118,7 +119,7 @@ describe('nbwss endpoints against a real local TLS server', () => {
     for (const r of [validated, added, listed, shown, rotated]) expect(r.stderr).not.toContain(TOKEN);
   });
 
-  it.skipIf(!TTY_AVAILABLE)('on a terminal without a trust flag, add shows the certificate and asks [y/N]', async () => {
+  itNeeds(TTY_AVAILABLE, 'util-linux script (a pseudo-terminal)', 'the TTY prompt of endpoints add is NOT tested (apt-get install util-linux)')('on a terminal without a trust flag, add shows the certificate and asks [y/N]', async () => {
     const { endpointFile, config, dir } = workspace();
     const cert = await testCertificate('127.0.0.1');
     const server = await startTlsServer(cert);

@@ -19,10 +19,9 @@ afterEach(async () => {
 beforeAll(assertBuilt);
 
 describe('nbwss demo', () => {
-  it('reaches "notifications acknowledged" and a failover within 20 s, and exits 0 on SIGINT leaving no files', async () => {
+  it('reaches "notifications acknowledged" and a failover, and exits 0 on SIGINT leaving no files', async () => {
     const tmp = tempDir();
     const cwd = tempDir();
-    const started = Date.now();
     const demo = spawnNbwss(['demo'], { cwd, env: { TMPDIR: tmp } });
     const folder = (await demo.line(/temp folder /)).match(/temp folder (\S+)/)![1]!;
     expect(folder.startsWith(tmp)).toBe(true);
@@ -30,7 +29,6 @@ describe('nbwss demo', () => {
 
     await demo.line(/daemon +notifications acknowledged by group DEMO \(127\.0\.0\.2\)/);
     await demo.line(/daemon +failover: group DEMO moved from 127\.0\.0\.2 to 127\.0\.0\.3/);
-    expect(Date.now() - started).toBeLessThan(20_000);
     await demo.line(/daemon +notifications acknowledged by group DEMO \(127\.0\.0\.3\)/);
     // The pieces a newcomer is told about are all there.
     const out = demo.stdout();
