@@ -239,7 +239,28 @@
     $('#warnings').hidden = warnings.length === 0;
   }
 
+  // Readiness (a corrupt database, the connection task stalled…): the failing checks, red, until they pass.
+  async function refreshHealth() {
+    let failed = [];
+    try {
+      const res = await fetch('/readyz', { cache: 'no-store' });
+      const body = await res.json();
+      failed = Object.entries(body.checks || {})
+        .filter(([, c]) => !c.ok)
+        .map(([name, c]) => `${name}: ${c.message || 'failing'}`);
+    } catch (err) {
+      failed = [`cannot read /readyz: ${err.message}`];
+    }
+    const list = $('#health-list');
+    const text = failed.join('\n');
+    if (list.dataset.text === text) return;
+    list.dataset.text = text;
+    list.replaceChildren(...failed.map((f) => el('li', {}, f)));
+    $('#health').hidden = failed.length === 0;
+  }
+
   async function refresh() {
+    refreshHealth();
     try {
       const [endpoints, groups] = await Promise.all([api('GET', '/api/endpoints'), api('GET', '/api/groups')]);
       renderEndpoints(endpoints.json.endpoints);

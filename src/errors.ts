@@ -52,10 +52,23 @@ export class JsonInputError extends NbwssError {
 }
 
 /** Codes of {@link StoreError}. */
-export const STORE_ERROR_CODES = ['NBWSS_ERR_DB_NEWER', 'NBWSS_ERR_DB_OPEN', 'NBWSS_ERR_DB_LOCKED', 'NBWSS_ERR_MIGRATION'] as const;
+export const STORE_ERROR_CODES = [
+  'NBWSS_ERR_DB_NEWER',
+  'NBWSS_ERR_DB_OPEN',
+  'NBWSS_ERR_DB_LOCKED',
+  'NBWSS_ERR_MIGRATION',
+  /** SQLITE_FULL: the file system of the database is full. */
+  'NBWSS_ERR_DB_FULL',
+  /** The database file or its folder cannot be written (permissions, read-only file system). */
+  'NBWSS_ERR_DB_READONLY',
+  /** SQLITE_CORRUPT / SQLITE_NOTADB: the file is damaged, or not an SQLite database. */
+  'NBWSS_ERR_DB_CORRUPT',
+  /** Another I/O failure of the database (SQLITE_IOERR…, SQLITE_BUSY…). */
+  'NBWSS_ERR_DB_IO',
+] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 
-/** The database cannot be opened, migrated, or is newer than this code. */
+/** The database cannot be opened, migrated, written or read: the message names the path and the cause. */
 export class StoreError extends NbwssError {
   declare readonly code: StoreErrorCode;
   constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {

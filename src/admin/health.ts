@@ -6,8 +6,8 @@ import type { TickInfo } from '../scheduler/scheduler.js';
 
 /**
  * `GET /healthz` (liveness: the process answers and its database can be written) and `GET /readyz` (readiness:
- * migrations applied, the connection task running and recent; with `?connected=1` also every group that has an
- * ACTIVATED endpoint connected). For docker HEALTHCHECK (`nbwss healthcheck`), systemd and Kubernetes probes.
+ * the database sound — no read or write has met a corrupt file —, migrations applied, the connection task running
+ * and recent; with `?connected=1` also every group that has an ACTIVATED endpoint connected). For docker HEALTHCHECK (`nbwss healthcheck`), systemd and Kubernetes probes.
  */
 
 /** One named check. */
@@ -25,7 +25,14 @@ export interface HealthReport {
 
 /** What the checks read. */
 export interface HealthSources {
-  store: { readonly closed: boolean; readonly path: string; readonly db: { readonly open: boolean; readonly readonly: boolean }; schemaVersion(): number };
+  store: {
+    readonly closed: boolean;
+    readonly path: string;
+    readonly db: { readonly open: boolean; readonly readonly: boolean };
+    /** A fault that does not go away by itself (a corrupt database file), seen by any read or write. */
+    readonly fault?: { code: string; message: string; at: number } | undefined;
+    schemaVersion(): number;
+  };
   /** The schema version this code migrates to. */
   expectedSchemaVersion: number;
   scheduler: { stats(): { state: string; ticks: number; lastTick: TickInfo | undefined } };
@@ -54,9 +61,15 @@ export class HealthChecks {
     return report({ store: await this.#storeWritable() });
   }
 
-  /** Liveness, plus migrations done and the scheduler ticking (plus every activated group connected, if asked). */
+  /**
+   * Liveness, plus the database sound (no corrupt file met by any read or write), migrations done and the scheduler
+   * ticking (plus every activated group connected, if asked).
+   */
   async readiness(options: { requireConnected?: boolean } = {}): Promise<HealthReport> {
-    const checks: Record<string, CheckResult> = { store: await this.#storeWritable(), migrations: this.#migrations(), scheduler: this.#scheduler() };
+    const migrations = this.#migrations(); // a read: a corrupt schema page shows in the fault below
+    const fault = this.#s.store.fault;
+    const store = fault ? { ok: false, code: fault.code, since: new Date(fault.at).toISOString(), message: fault.message } : await this.#storeWritable();
+    const checks: Record<string, CheckResult> = { store, migrations, scheduler: this.#scheduler() };
     if (options.requireConnected) checks.groups = this.#groups();
     return report(checks);
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EndpointError, HttpError, JsonInputError, NotificationValidationError, InputError, UsageError, type EndpointErrorCode } from '../errors.js';
+import { EndpointError, HttpError, JsonInputError, NotificationValidationError, InputError, StoreError, UsageError, type EndpointErrorCode, type StoreErrorCode } from '../errors.js';
 import { readJson } from '../strict-json.js';
 
 /**
@@ -8,6 +8,14 @@ import { readJson } from '../strict-json.js';
  */
 
 export { HttpError, type HttpErrorCode } from '../errors.js';
+
+/** The HTTP status of the database faults: 507 Insufficient Storage for a full disk, 503 for the others. */
+const DB_STATUS: Partial<Record<StoreErrorCode, number>> = {
+  NBWSS_ERR_DB_FULL: 507,
+  NBWSS_ERR_DB_READONLY: 503,
+  NBWSS_ERR_DB_CORRUPT: 503,
+  NBWSS_ERR_DB_IO: 503,
+};
 
 /** The HTTP status of each endpoint credential error (spec §8 table). */
 const ENDPOINT_STATUS: Record<EndpointErrorCode, number> = {
@@ -40,6 +48,10 @@ export function describeError(err: unknown): { status: number; body: ErrorBody; 
     const status = ENDPOINT_STATUS[err.code as EndpointErrorCode] ?? 500;
     const body: ErrorBody = { error: { code: err.code, message: err.message, ...(err.detail ? { detail: err.detail } : {}) } };
     return { status, body, headers: {}, internal: status === 500 };
+  }
+  if (err instanceof StoreError && DB_STATUS[err.code] !== undefined) {
+    // the daemon's own database: the message names the path and the cause (disk full, read-only, corrupt)
+    return { status: DB_STATUS[err.code]!, body: { error: { code: err.code, message: err.message } }, headers: {}, internal: false };
   }
   if (err instanceof UsageError || err instanceof InputError || err instanceof NotificationValidationError) {
     return { status: 400, body: { error: { code: err.code, message: err.message } }, headers: {}, internal: false };

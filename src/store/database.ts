@@ -1,8 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { StoreError } from '../errors.js';
+import { StoreError, type StoreErrorCode } from '../errors.js';
+import { DB_FAULT_CODES, storeErrorFrom } from './db-errors.js';
 
 /** The folder of numbered `.sql` migrations, shipped beside `src/` and `dist/`. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -39,34 +41,54 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** A database fault this connection ran into that does not go away by itself (a corrupt file). */
+export interface StoreFault {
+  code: StoreErrorCode;
+  message: string;
+  /** epoch ms it was first seen */
+  at: number;
+}
+
 /**
  * The one SQLite connection of a process (STYLE §10): WAL, `busy_timeout`, foreign keys on, numbered migrations
  * applied in order and recorded in `schema_migrations`. A database newer than this code is refused.
  */
-export class Store {
+export class Store extends EventEmitter<{ fault: [StoreFault] }> {
   readonly db: Database.Database;
   readonly path: string;
   #closed = false;
+  #fault: StoreFault | undefined;
 
   private constructor(db: Database.Database, path: string) {
+    super();
     this.db = db;
     this.path = path;
   }
 
-  /** Open (creating folders and the file when missing) and migrate. */
+  /**
+   * Open (creating folders and the file when missing) and migrate. A folder that cannot be created or written, a
+   * full disk or a file that is not a (sound) SQLite database is a {@link StoreError} naming the path and the cause.
+   */
   static open(path: string, options: StoreOptions = {}): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new StoreError(DB_FAULT_CODES.readonly, `cannot create the folder ${dirname(path)} for the database ${path} (db.path): ${e.code ?? e.message}`, { cause: err });
+      }
+    }
     let db: Database.Database;
     try {
       db = new Database(path);
     } catch (err) {
-      throw new StoreError('NBWSS_ERR_DB_OPEN', `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
+      throw storeErrorFrom(err, path, 'open the database') ?? new StoreError('NBWSS_ERR_DB_OPEN', `cannot open database ${path}: ${(err as Error).message}`, { cause: err });
     }
     try {
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash of the process (kill -9); only an OS crash or power loss can
-      // lose the last commits. See docs/notifications.md "Durability".
+      // lose the last commits. See docs "Durability".
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       const store = new Store(db, path);
@@ -74,15 +96,49 @@ export class Store {
       return store;
     } catch (err) {
       db.close();
-      throw err;
+      throw storeErrorFrom(err, path, 'open the database') ?? err;
     }
+  }
+
+  /**
+   * A fault seen on this connection that does not go away by itself (a corrupt file), or undefined. `/readyz`
+   * reports it: every later read or write may fail the same way. The `fault` event says when it is first seen.
+   */
+  get fault(): StoreFault | undefined {
+    return this.#fault;
+  }
+
+  /**
+   * Run `fn` (statements of a repository). A database failure becomes a coded {@link StoreError} naming `action`
+   * (words: "store notifications"), the path and the cause; a corrupt file is also remembered in {@link fault}.
+   * Other errors (SQL, constraints) pass through as they are.
+   */
+  guard<T>(action: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.fail(err, action);
+    }
+  }
+
+  /** The coded error for `err` met while doing `action` (recording a corrupt file), or `err` itself. */
+  fail(err: unknown, action: string): unknown {
+    const coded = storeErrorFrom(err, this.path, action);
+    if (!coded) return err;
+    if (coded.code === DB_FAULT_CODES.corrupt && !this.#fault) {
+      this.#fault = { code: coded.code, message: coded.message, at: Date.now() };
+      this.emit('fault', this.#fault);
+    }
+    return coded;
   }
 
   /** The highest applied migration version (0 for a new database). */
   schemaVersion(): number {
-    this.#ensureMigrationTable();
-    const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
-    return row.v ?? 0;
+    return this.guard('read the schema version', () => {
+      this.#ensureMigrationTable();
+      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+      return row.v ?? 0;
+    });
   }
 
   /** Apply pending migrations, each in its own transaction. Refuses a database newer than `migrations`. */
@@ -104,6 +160,8 @@ export class Store {
         try {
           this.db.exec(m.sql);
         } catch (err) {
+          const coded = storeErrorFrom(err, this.path, `apply migration ${m.version}_${m.name}`);
+          if (coded) throw coded;
           throw new StoreError('NBWSS_ERR_MIGRATION', `migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
         }
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());

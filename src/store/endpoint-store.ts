@@ -89,6 +89,9 @@ function fromRow(r: Row): EndpointRecord {
 }
 
 const ORDER = 'ORDER BY group_id, priority, host_name';
+/** What a failing read or write was doing, for the coded error (`Store.guard`). */
+const READ = 'read the endpoints';
+const WRITE = 'store the endpoint';
 
 /**
  * The `endpoints` table, and the delivery group rows that follow endpoints: a group is subscribed when its first
@@ -144,6 +147,10 @@ export class EndpointStore {
 
   /** Store a new endpoint. Throws `the entity already exists` when the host name is taken. */
   insert(rec: NewEndpointRecord, now: number = Date.now()): EndpointRecord {
+    return this.#store.guard(WRITE, () => this.#insert(rec, now));
+  }
+
+  #insert(rec: NewEndpointRecord, now: number): EndpointRecord {
     return this.#store.transaction(() => {
       if (this.#stmts.get.get(rec.hostName)) throw new EndpointError('NBWSS_ERR_ALREADY_EXISTS', GuideMessages.alreadyExists, { detail: `hostName ${rec.hostName}` });
       this.#stmts.insert.run({ ...rec, state: rec.state ?? 'ACTIVATED', caPem: rec.caPem ?? null, now });
@@ -155,7 +162,7 @@ export class EndpointStore {
 
   /** One endpoint, or undefined. */
   get(hostName: string): EndpointRecord | undefined {
-    const row = this.#stmts.get.get(hostName) as Row | undefined;
+    const row = this.#store.guard(READ, () => this.#stmts.get.get(hostName) as Row | undefined);
     return row ? fromRow(row) : undefined;
   }
 
@@ -168,27 +175,27 @@ export class EndpointStore {
 
   /** All endpoints, by group, priority, host name. */
   list(): EndpointRecord[] {
-    return (this.#stmts.list.all() as Row[]).map(fromRow);
+    return this.#store.guard(READ, () => this.#stmts.list.all() as Row[]).map(fromRow);
   }
 
   /** How many endpoints are stored (each holds a token encrypted with the key file). */
   count(): number {
-    return (this.#stmts.count.get() as { n: number }).n;
+    return this.#store.guard(READ, () => this.#stmts.count.get() as { n: number }).n;
   }
 
   /** The ACTIVATED endpoints, by group, priority, host name (what the scheduler reads each tick). */
   listActivated(): EndpointRecord[] {
-    return (this.#stmts.listActivated.all() as Row[]).map(fromRow);
+    return this.#store.guard(READ, () => this.#stmts.listActivated.all() as Row[]).map(fromRow);
   }
 
   /** Activate or deactivate. Throws `no entity was found` for an unknown host. */
   setState(hostName: string, state: EndpointState, now: number = Date.now()): void {
-    if (this.#stmts.setState.run(state, now, hostName).changes === 0) this.require(hostName);
+    if (this.#store.guard(WRITE, () => this.#stmts.setState.run(state, now, hostName).changes) === 0) this.require(hostName);
   }
 
   /** Replace the encrypted token (rotation), keeping the pin. */
   updateToken(hostName: string, tokenEnc: Buffer, now: number = Date.now()): void {
-    if (this.#stmts.updateToken.run(tokenEnc, now, hostName).changes === 0) this.require(hostName);
+    if (this.#store.guard(WRITE, () => this.#stmts.updateToken.run(tokenEnc, now, hostName).changes) === 0) this.require(hostName);
   }
 
   /**
@@ -197,7 +204,7 @@ export class EndpointStore {
    */
   update(hostName: string, changes: EndpointChanges, now: number = Date.now()): EndpointRecord {
     const dial = changes.url !== undefined || changes.trust !== undefined ? 1 : 0;
-    const run = this.#stmts.update.run({
+    const params = {
       hostName,
       url: changes.url ?? null,
       priority: changes.priority ?? null,
@@ -208,8 +215,8 @@ export class EndpointStore {
       caPem: changes.trust?.caPem ?? null,
       dial,
       now,
-    });
-    if (run.changes === 0) this.require(hostName);
+    };
+    if (this.#store.guard(WRITE, () => this.#stmts.update.run(params).changes) === 0) this.require(hostName);
     return this.require(hostName);
   }
 
@@ -219,6 +226,10 @@ export class EndpointStore {
    * acknowledged.
    */
   delete(hostName: string, now: number = Date.now()): DeletedEndpoint {
+    return this.#store.guard(WRITE, () => this.#delete(hostName, now));
+  }
+
+  #delete(hostName: string, now: number): DeletedEndpoint {
     return this.#store.transaction(() => {
       const rec = this.require(hostName);
       this.#stmts.delete.run(hostName);
@@ -230,16 +241,16 @@ export class EndpointStore {
 
   /** Persist a connection state change so other processes (`nbwss endpoints list`) see it. */
   recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now: number = Date.now()): void {
-    this.#stmts.connection.run(state, now, lastError, hostName);
+    this.#store.guard(WRITE, () => this.#stmts.connection.run(state, now, lastError, hostName));
   }
 
   /** Record why the last attempt failed, without changing the state. */
   recordError(hostName: string, lastError: string): void {
-    this.#stmts.lastError.run(lastError, hostName);
+    this.#store.guard(WRITE, () => this.#stmts.lastError.run(lastError, hostName));
   }
 
   /** At daemon start: connections recorded by a previous (crashed) daemon are not live any more. */
   resetConnectionStates(reason: string, now: number = Date.now()): number {
-    return this.#stmts.resetConnections.run(now, reason).changes;
+    return this.#store.guard(WRITE, () => this.#stmts.resetConnections.run(now, reason).changes);
   }
 }

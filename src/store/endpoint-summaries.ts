@@ -22,5 +22,5 @@ export function activatedSummaries(store: Store): () => EndpointSummary[] {
     `SELECT host_name AS hostName, group_id AS groupId, priority, created_at AS createdAt, dial_revision AS dialRevision
        FROM endpoints WHERE state = 'ACTIVATED' ORDER BY group_id, priority, host_name`,
   );
-  return () => stmt.all() as EndpointSummary[];
+  return () => store.guard('read the endpoints', () => stmt.all() as EndpointSummary[]);
 }

@@ -127,6 +127,26 @@ function fromGroupRow(r: GroupRow): DeliveryGroup {
   };
 }
 
+/** What a failing read or write was doing, for the coded error (`Store.guard`). */
+const READ = 'read notifications from the outbox';
+const STATE = 'read the delivery state';
+const RECORD = 'record the delivery state';
+const PRUNE = 'prune the outbox';
+
+/**
+ * An iterator over `open()`'s rows whose database failures (also those met while iterating: a corrupt page) become
+ * coded errors through `store.guard`.
+ */
+function guardedIterator<T>(store: Store, action: string, open: () => IterableIterator<T>): IterableIterator<T> {
+  const inner = store.guard(action, open);
+  const it: IterableIterator<T> = {
+    next: () => store.guard(action, () => inner.next()),
+    return: (value?: unknown) => inner.return?.(value) ?? { done: true, value: undefined },
+    [Symbol.iterator]: () => it,
+  };
+  return it;
+}
+
 /** Rows per multi-row INSERT statement. */
 const MULTI_ROWS = 50;
 
@@ -217,7 +237,7 @@ export class OutboxStore {
     const raise = this.#baseSynchronous < 2;
     if (raise) db.pragma('synchronous = FULL');
     try {
-      return this.#store.transaction(() => this.#insertAll(batches));
+      return this.#store.guard('store notifications', () => this.#store.transaction(() => this.#insertAll(batches)));
     } finally {
       if (raise) db.pragma(`synchronous = ${this.#baseSynchronous}`);
     }
@@ -265,17 +285,17 @@ export class OutboxStore {
    * connection while the iterator is open.
    */
   rowsAfter(afterSeq: number, limit: number): IterableIterator<OutboxRow> {
-    return this.#stmts.after.iterate(afterSeq, limit) as IterableIterator<OutboxRow>;
+    return guardedIterator(this.#store, READ, () => this.#stmts.after.iterate(afterSeq, limit) as IterableIterator<OutboxRow>);
   }
 
   /** The rows after `afterSeq`, in seq order, at most `limit`, all at once (faster than iterating when all are wanted). */
   readAfter(afterSeq: number, limit: number): OutboxRow[] {
-    return this.#stmts.after.all(afterSeq, limit) as OutboxRow[];
+    return this.#store.guard(READ, () => this.#stmts.after.all(afterSeq, limit) as OutboxRow[]);
   }
 
   /** The newest seq ever assigned (0 when none): no row after it exists. Cheap (one row of `sqlite_sequence`). */
   newestSeq(): number {
-    return this.#stmts.newest.get() as number;
+    return this.#store.guard(READ, () => this.#stmts.newest.get() as number);
   }
 
   /**
@@ -283,27 +303,31 @@ export class OutboxStore {
    * commit. A throw inside rolls back every write of `fn`.
    */
   transaction<T>(fn: () => T): T {
-    return this.#store.transaction(fn);
+    return this.#store.guard(RECORD, () => this.#store.transaction(fn));
   }
 
   /** The rows `firstSeq..lastSeq` (an in-flight batch, rebuilt for a resend after a restart or failover). */
   rowsBetween(firstSeq: number, lastSeq: number): OutboxRow[] {
-    return this.#stmts.range.all(firstSeq, lastSeq) as OutboxRow[];
+    return this.#store.guard(READ, () => this.#stmts.range.all(firstSeq, lastSeq) as OutboxRow[]);
   }
 
   /** One group's delivery row, or undefined when the group has no endpoint any more. */
   group(groupId: string): DeliveryGroup | undefined {
-    const row = this.#stmts.group.get(groupId) as GroupRow | undefined;
+    const row = this.#store.guard(STATE, () => this.#stmts.group.get(groupId) as GroupRow | undefined);
     return row ? fromGroupRow(row) : undefined;
   }
 
   /** How many server groups are subscribed (have a delivery cursor); cheap, unlike {@link groups}. */
   groupCount(): number {
-    return this.#stmts.groupCount.get() as number;
+    return this.#store.guard(STATE, () => this.#stmts.groupCount.get() as number);
   }
 
   /** Every group with its backlog and connected endpoint, by group id. O(groups): no row is counted. */
   groups(): GroupDeliveryRecord[] {
+    return this.#store.guard(STATE, () => this.#readGroups());
+  }
+
+  #readGroups(): GroupDeliveryRecord[] {
     return this.#store.db.transaction(() => {
       // one read transaction: the newest seq and the cursors are of the same moment
       const newest = this.stats().newestSeq;
@@ -324,12 +348,12 @@ export class OutboxStore {
    * gone, already has a batch in flight, or the batch does not start after the cursor.
    */
   setInflight(groupId: string, batch: InflightBatch, now: number): boolean {
-    return this.#stmts.setInflight.run({ groupId, ...batch, now }).changes === 1;
+    return this.#store.guard(RECORD, () => this.#stmts.setInflight.run({ groupId, ...batch, now }).changes === 1);
   }
 
   /** Count one more send (a resend) of the in-flight batch `id`. False when `id` is not in flight. */
   countSend(groupId: string, id: string): boolean {
-    return this.#stmts.countSend.run(groupId, id).changes === 1;
+    return this.#store.guard(RECORD, () => this.#stmts.countSend.run(groupId, id).changes === 1);
   }
 
   /**
@@ -337,12 +361,12 @@ export class OutboxStore {
    * the same statement. A stale or unknown id changes nothing (false), and the cursor never moves backwards.
    */
   acknowledge(groupId: string, id: string, now: number): boolean {
-    return this.#stmts.acknowledge.run(now, groupId, id).changes === 1;
+    return this.#store.guard(RECORD, () => this.#stmts.acknowledge.run(now, groupId, id).changes === 1);
   }
 
   /** Drop the in-flight batch `id` without moving the cursor (it will be rebuilt and sent under a new id). */
   clearInflight(groupId: string, id: string): boolean {
-    return this.#stmts.clearInflight.run(groupId, id).changes === 1;
+    return this.#store.guard(RECORD, () => this.#stmts.clearInflight.run(groupId, id).changes === 1);
   }
 
   /**
@@ -355,6 +379,10 @@ export class OutboxStore {
    * counts and backlogs by subtraction.
    */
   prune(cutoff: number, limit: number): number {
+    return this.#store.guard(PRUNE, () => this.#pruneChunk(cutoff, limit));
+  }
+
+  #pruneChunk(cutoff: number, limit: number): number {
     return this.#store.transaction(() => {
       const bound = this.#stmts.pruneBound.get() as number;
       let last = -1;
@@ -371,6 +399,10 @@ export class OutboxStore {
    * transaction, so they no longer hold pruning back. Returns what was dropped.
    */
   expireTombstones(deletedBefore: number): ExpiredGroup[] {
+    return this.#store.guard(PRUNE, () => this.#expire(deletedBefore));
+  }
+
+  #expire(deletedBefore: number): ExpiredGroup[] {
     return this.#store.transaction(() => {
       const rows = this.#stmts.expiredTombstones.all(deletedBefore) as { group_id: string; deleted_at: number; undelivered: number }[];
       for (const r of rows) this.#stmts.dropGroup.run(r.group_id);
@@ -380,12 +412,12 @@ export class OutboxStore {
 
   /** Size of the database file: `page_count × page_size` (two pragmas, no file system access). */
   databaseBytes(): number {
-    return (this.#stmts.pageCount.get() as number) * (this.#stmts.pageSize.get() as number);
+    return this.#store.guard(STATE, () => (this.#stmts.pageCount.get() as number) * (this.#stmts.pageSize.get() as number));
   }
 
   /** Rows stored, oldest stored seq and newest assigned seq. */
   stats(): OutboxStats {
-    const r = this.#stmts.stats.get() as { oldest: number | null; newest: number };
+    const r = this.#store.guard(STATE, () => this.#stmts.stats.get() as { oldest: number | null; newest: number });
     return { rows: r.oldest === null ? 0 : r.newest - r.oldest + 1, oldestSeq: r.oldest, newestSeq: r.newest };
   }
 }

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { IN_CI } from '../helpers/needs.js';
-import { startAdminDaemon, type AdminDaemon } from './helpers.js';
+import { startAdminDaemon, startCorruptDaemon, type AdminDaemon } from './helpers.js';
 
 /**
  * The web console in a real browser (headless Chromium through playwright-core): against a running daemon with
@@ -175,6 +175,17 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     await warning.waitFor();
     await screenshot(page, a.dir, 'console-backlog-warning.png');
     expect(problems).toEqual([]);
+  });
+
+  it('turns red (not ready) when the database file is corrupt, naming the path and the reason', async () => {
+    const c = await startCorruptDaemon();
+    const { page, problems } = await openConsole({ base: c.base } as AdminDaemon);
+    const alert = page.locator('#health').getByText(/^store: the database .*nbwss\.db is corrupt \(SQLITE_CORRUPT/);
+    await alert.waitFor();
+    expect(await page.locator('#health h2').textContent()).toBe('Not ready (GET /readyz)');
+    await screenshot(page, c.dir, 'console-corrupt.png');
+    // the browser reports each 503 (/readyz, and reads that meet the corrupt pages) as a console error: expected here
+    expect(problems.filter((p) => !/status of 503/.test(p))).toEqual([]);
   });
 });
 

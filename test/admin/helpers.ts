@@ -1,9 +1,12 @@
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
 import type { AdminService } from '../../src/admin/service.js';
 import type { ConfigKey } from '../../src/config/index.js';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { createMockEndpoint, type MockEndpoint, type MockEndpointFaults } from '../../src/endpoint-mock/index.js';
+import { Store } from '../../src/store/database.js';
+import { OutboxStore } from '../../src/store/outbox-store.js';
 import { daemonConfig, storeEndpoints, whenConnected } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -93,4 +96,30 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (wanted.every(([k, v]) => have[k] === v)) return Number(m[3]);
   }
   return undefined;
+}
+
+/**
+ * A daemon (admin API on) whose database file is corrupt past its first half: 3,000 notifications for group G1 were
+ * stored, then the pages of the second half overwritten. Delivery to the mock endpoint goes as far as the sound
+ * pages; resolves once a read has met a corrupt page (the store's `fault` event).
+ */
+export async function startCorruptDaemon(): Promise<{ daemon: DaemonHandle; base: string; endpoint: MockEndpoint; dir: string }> {
+  const dir = tempDir('nbwss-corrupt-');
+  const endpoint = await createMockEndpoint({ host: '127.0.0.2', token: 'token-corrupt' });
+  onTestFinished(() => endpoint.close());
+  const config = daemonConfig(dir, { 'admin.listen': '127.0.0.1:0', 'log.level': 'silent', 'notification.maxBatchSize': 50 });
+  storeEndpoints(config, { hostName: '127.0.0.2', url: endpoint.url, groupId: 'G1', token: 'token-corrupt', certPem: endpoint.certPem, fingerprint256: endpoint.fingerprint256 });
+  const store = Store.open(config.db.path);
+  const data = (i: number) => JSON.stringify({ jobId: i, parentJobId: 0, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1, policyName: 'p', policyType: 'STANDARD', scheduleType: 'ST_FULL', clientName: 'c' });
+  new OutboxStore(store).append([{ rows: Array.from({ length: 3000 }, (_, i) => ({ object: 'JOB' as const, data: data(i + 1) })), raisedAt: 1 }]);
+  store.close();
+  const bytes = readFileSync(config.db.path);
+  bytes.fill(0xff, Math.floor(bytes.length * 0.5), Math.floor(bytes.length * 0.95));
+  writeFileSync(config.db.path, bytes);
+  const daemon = await startDaemon({ config });
+  onTestFinished(() => daemon.stop());
+  const base = (daemon.services.find((s) => s.name === 'admin') as AdminService).url!;
+  await whenConnected(daemon, 'G1');
+  if (!daemon.store.fault) await once(daemon.store, 'fault');
+  return { daemon, base, endpoint, dir };
 }

@@ -42,6 +42,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Run on a pseudo-terminal (stdin and stdout are a TTY; stderr comes out on stdout). */
   tty?: boolean;
+  /** Run as this user and group (a test running as root checks what an unprivileged user meets). */
+  user?: { uid: number; gid: number };
 }
 
 /** Run `nbwss …args` to its end: for commands that finish. */
@@ -53,7 +55,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const [cmd, argv] = options.tty
       ? [SCRIPT!, ['-qec', [process.execPath, MAIN, ...args].map(quote).join(' '), '/dev/null']]
       : [process.execPath, [MAIN, ...args]];
-    const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'], ...(options.user ?? {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
