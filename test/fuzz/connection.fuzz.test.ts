@@ -10,7 +10,7 @@ import { EndpointConnection, type CloseInfo } from '../../src/connection/endpoin
 import { silentLogger } from '../../src/logger.js';
 import type { ServerSocket, TestWssServer } from '../helpers/wss-server.js';
 import { startWssServer } from '../helpers/wss-server.js';
-import { describeCase, frameData, fuzzCase, fuzzRuns, type FuzzCase } from './frames.js';
+import { caseAnswered, describeCase, fuzzCase, fuzzRuns, playCase, type FuzzCase } from './frames.js';
 
 /**
  * The fuzz suite, in process (issue 10 "Checked by"): a real wss:// endpoint sends random and mutated frames at a
@@ -45,9 +45,6 @@ afterAll(async () => {
 
 let current: { c: FuzzCase; n: number; answered: Set<string>; done: () => void; serverClosed: (code: number) => void } | undefined;
 
-const command = (id: string) => `{"version":"1.0","id":"${id}","type":"COMMAND","subType":"REQUEST","timeStamp":1,"payload":{"uri":"/netbackup/probe","method":"GET"}}`;
-const connectResponse = (id: string) => `{"version":"1.0","id":"${id}","type":"CONNECT","subType":"RESPONSE","timeStamp":1,"payload":{"valid":true}}`;
-
 /** The hostile endpoint's side of one case, from the CONNECT REQUEST on. */
 function play(connectId: string, sock: ServerSocket): void {
   const run = current!;
@@ -56,16 +53,11 @@ function play(connectId: string, sock: ServerSocket): void {
     const m = JSON.parse(raw.toString()) as { id?: string; type?: string; subType?: string };
     if (m.type === 'COMMAND' && m.subType === 'RESPONSE' && m.id) {
       run.answered.add(m.id);
-      if (run.answered.has(`PROBE-${n}`) && (c.state !== 'mid-COMMAND' || run.answered.has(`MID-${n}`))) run.done();
+      if (caseAnswered(c, n, run.answered)) run.done();
     }
   });
   sock.ws.on('close', (code) => run.serverClosed(code));
-  const send = (data: string | Buffer, binary = false) => sock.ws.readyState === sock.ws.OPEN && sock.ws.send(data, { binary });
-  if (c.state !== 'before the CONNECT RESPONSE') send(connectResponse(connectId));
-  if (c.state === 'mid-COMMAND') send(command(`MID-${n}`));
-  for (const f of c.frames) send(frameData(f, connectId), f.binary);
-  if (c.state === 'before the CONNECT RESPONSE') send(connectResponse(connectId));
-  send(command(`PROBE-${n}`));
+  playCase(c, n, connectId, (data, binary = false) => sock.ws.readyState === sock.ws.OPEN && sock.ws.send(data, { binary }));
 }
 
 let caseNumber = 0;

@@ -8,7 +8,7 @@ import { killAll, spawnNbwss } from '../helpers/cli.js';
 import { daemonConfig, storeEndpoints } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { startWssServer, type ServerSocket, type TestWssServer } from '../helpers/wss-server.js';
-import { describeCase, frameData, fuzzCase, fuzzRuns, type FuzzCase } from './frames.js';
+import { caseAnswered, describeCase, fuzzCase, fuzzRuns, playCase, type FuzzCase } from './frames.js';
 
 /**
  * The fuzz suite against a real daemon process (issue 10 "Checked by"): `nbwss run` (with the in-process mock
@@ -39,9 +39,6 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-const command = (id: string) => `{"version":"1.0","id":"${id}","type":"COMMAND","subType":"REQUEST","timeStamp":1,"payload":{"uri":"/netbackup/admin/jobs","method":"GET"}}`;
-const connectResponse = (id: string) => `{"version":"1.0","id":"${id}","type":"CONNECT","subType":"RESPONSE","timeStamp":1,"payload":{"valid":true}}`;
-
 describe('fuzz: a real daemon under hostile frames', () => {
   it('stays up, closes only with documented codes, keeps its memory bounded, and still answers a COMMAND', { timeout: Math.max(60_000, fuzzRuns(12) * 3_000) }, async () => {
     let current: { c: FuzzCase; n: number; end: (how: string) => void } | undefined;
@@ -58,15 +55,10 @@ describe('fuzz: a real daemon under hostile frames', () => {
         const m = JSON.parse(raw.toString()) as { id?: string; type?: string; subType?: string };
         if (m.type !== 'COMMAND' || m.subType !== 'RESPONSE' || !m.id) return;
         answered.add(m.id);
-        if (answered.has(`PROBE-${n}`) && (c.state !== 'mid-COMMAND' || answered.has(`MID-${n}`))) sock.close(1000, 'case over');
+        if (caseAnswered(c, n, answered)) sock.close(1000, 'case over');
       });
       sock.ws.on('close', (code) => run.end(answered.has(`PROBE-${n}`) ? 'alive' : String(code)));
-      const send = (data: string | Buffer, binary = false) => sock.ws.readyState === sock.ws.OPEN && sock.ws.send(data, { binary });
-      if (c.state !== 'before the CONNECT RESPONSE') send(connectResponse(connectId));
-      if (c.state === 'mid-COMMAND') send(command(`MID-${n}`));
-      for (const f of c.frames) send(frameData(f, connectId), f.binary);
-      if (c.state === 'before the CONNECT RESPONSE') send(connectResponse(connectId));
-      send(command(`PROBE-${n}`));
+      playCase(c, n, connectId, (data, binary = false) => sock.ws.readyState === sock.ws.OPEN && sock.ws.send(data, { binary }));
     };
     const s = await startWssServer({ host: '127.0.0.2', defaultBehaviour: { connect: (req, sock) => play(req.id, sock) } });
     servers.push(s);

@@ -113,3 +113,27 @@ export function frameData(f: Frame, connectId: string): string | Buffer {
 export function describeCase(c: FuzzCase): string {
   return `${c.state}: ${c.frames.map((f) => `${f.label} (${typeof f.data === 'string' ? f.data.length : f.data.length} ${typeof f.data === 'string' ? 'chars' : 'bytes'}${typeof f.data === 'string' && f.data.length < 120 ? ' ' + JSON.stringify(f.data) : ''})`).join('; ')}`;
 }
+
+/** A COMMAND REQUEST the endpoint sends to see whether the connection still works (GET `uri`). */
+export function probeCommand(id: string, uri = '/netbackup/admin/jobs'): string {
+  return `{"version":"1.0","id":"${id}","type":"COMMAND","subType":"REQUEST","timeStamp":1,"payload":{"uri":"${uri}","method":"GET"}}`;
+}
+
+/**
+ * The hostile endpoint's side of case `n`, from the CONNECT REQUEST (`connectId`) on: the frames at the case's
+ * state, then the probe COMMAND `PROBE-n` (and, mid-COMMAND, `MID-n` in flight before the frames).
+ */
+export function playCase(c: FuzzCase, n: number, connectId: string, send: (data: string | Buffer, binary?: boolean) => void): void {
+  const connectResponse = `{"version":"1.0","id":"${connectId}","type":"CONNECT","subType":"RESPONSE","timeStamp":1,"payload":{"valid":true}}`;
+  if (c.state !== 'before the CONNECT RESPONSE') send(connectResponse);
+  if (c.state === 'mid-COMMAND') send(probeCommand(`MID-${n}`));
+  for (const f of c.frames) send(frameData(f, connectId), f.binary);
+  if (c.state === 'before the CONNECT RESPONSE') send(connectResponse);
+  send(probeCommand(`PROBE-${n}`));
+}
+
+/** True once the answers seen complete case `n` (the probe, and mid-COMMAND the COMMAND in flight). */
+export function caseAnswered(c: FuzzCase, n: number, answered: ReadonlySet<string>): boolean {
+  return answered.has(`PROBE-${n}`) && (c.state !== 'mid-COMMAND' || answered.has(`MID-${n}`));
+}
+
