@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
 import { pkg } from './package-json.js';
-import { buildImage, IMAGE, podman, podmanOk, report, type BuiltImage } from './podman.js';
+import { buildImage, IMAGE, logLine, podman, podmanOk, pollUntil, report, type BuiltImage } from './podman.js';
 
 /**
  * `npm run verify:container` (run by .ci/run): docker/Dockerfile built with podman, then, on the running
@@ -67,18 +67,6 @@ async function startContainer(name: string): Promise<void> {
     '-p', `127.0.0.1:${port}:9464`,
     IMAGE,
   ]);
-}
-
-/** Resolves with the log text once a line matches (polled: podman logs of a detached container). */
-async function logLine(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await podman(['logs', name]);
-    const line = `${r.stdout}${r.stderr}`.split('\n').find((l) => pattern.test(l));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no log line of ${name} matched ${pattern} within ${timeoutMs} ms; the log:\n${(r.stdout + r.stderr).slice(-4000)}`);
-    await new Promise((r2) => setTimeout(r2, 250));
-  }
 }
 
 async function inside(name: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -211,12 +199,10 @@ describe('the running container', () => {
     expect(JSON.stringify(notification)).toContain('"jobId":146');
     await acknowledged;
     // The daemon commits the acknowledgement: the group's cursor reaches the raised seq, nothing is left.
-    const deadline = Date.now() + 15_000;
-    let group = await groupStatus(names.container);
-    while ((group?.cursor ?? 0) < seq && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      group = await groupStatus(names.container);
-    }
+    const group = await pollUntil('the cursor of group VERIFY at the raised seq', async () => JSON.stringify((await groupStatus(names.container)) ?? null), (t) => {
+      const g = JSON.parse(t) as { cursor: number } | null;
+      return g && g.cursor >= seq ? g : undefined;
+    });
     expect(group).toMatchObject({ cursor: seq, backlog: 0 });
   });
 

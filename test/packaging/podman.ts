@@ -41,6 +41,39 @@ export async function podmanOk(args: string[], options: { input?: string; timeou
   return r.stdout;
 }
 
+/**
+ * Read `read()` every 250 ms until `match` finds what it waits for in the text; throws, with the end of the last text
+ * read, after `timeoutMs`. The verifications wait on what a container or systemd shows (logs, journal, status), which
+ * no event of this process announces.
+ */
+export async function pollUntil<T>(what: string, read: () => Promise<string>, match: (text: string) => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await read();
+    const found = match(text);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last read:\n${text.slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The first line of `text` that matches `pattern`. */
+export const firstLine = (text: string, pattern: RegExp): string | undefined => text.split('\n').find((l) => pattern.test(l));
+
+/** The whole `podman logs NAME` (stdout and stderr), once `pattern` matches a line of it. */
+export function logOnce(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const read = async () => {
+    const r = await podman(['logs', name]);
+    return `${r.stdout}${r.stderr}`;
+  };
+  return pollUntil(`a log line of ${name} matching ${pattern}`, read, (text) => (firstLine(text, pattern) !== undefined ? text : undefined), timeoutMs);
+}
+
+/** The first line of `podman logs NAME` that matches `pattern`, once there is one. */
+export async function logLine(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  return firstLine(await logOnce(name, pattern, timeoutMs), pattern)!;
+}
+
 /** Print one measured step. */
 export function report(what: string, ms: number): void {
   console.log(`verify: ${what}: ${(ms / 1000).toFixed(1)} s`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
 import { root } from './package-json.js';
-import { buildImage, IMAGE, NODE_VERSION, podman, podmanOk, report } from './podman.js';
+import { buildImage, firstLine, IMAGE, NODE_VERSION, podman, podmanOk, pollUntil, report } from './podman.js';
 
 /**
  * `npm run verify:systemd` (run by .ci/run): docker/nbwss.service under a real systemd, PID 1 of a podman container
@@ -45,26 +45,12 @@ async function unit(...properties: string[]): Promise<Record<string, string>> {
   return Object.fromEntries(out.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-/** Resolves once the unit's journal (messages only) matches; polled. */
-async function journal(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const out = (await sh('journalctl -u nbwss --no-pager -o cat')).stdout;
-    const line = out.split('\n').find((l) => pattern.test(l));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`the journal of nbwss.service did not match ${pattern} within ${timeoutMs} ms:\n${out.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The first line of the unit's journal (messages only) matching `pattern`, once there is one. */
+const journal = (pattern: RegExp, timeoutMs = 30_000) =>
+  pollUntil(`a journal line of nbwss.service matching ${pattern}`, async () => (await sh('journalctl -u nbwss --no-pager -o cat')).stdout, (t) => firstLine(t, pattern), timeoutMs);
 
 /** Polls `check` until it returns true. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => pollUntil(what, async () => String(await check()), (t) => (t === 'true' ? true : undefined), timeoutMs);
 
 function properties(extra: string[] = []): string {
   return ['admin.listen=127.0.0.1:9464', 'connectionInfo.period=1', 'notification.delay=0', 'notification.scheduledRate=1', 'log.level=info', ...extra, ''].join('\n');
