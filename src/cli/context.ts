@@ -17,8 +17,8 @@ export function withConfigOption(cmd: Command): Command {
  * Load the configuration for a CLI command: prints warnings (unknown keys) to stderr.
  * `overrides` lets a command (demo, mock servers) set keys of its own.
  */
-export function loadCliConfig(options: GlobalOptions, overrides?: Partial<Record<ConfigKey, string | number | boolean>>): LoadedConfig {
-  const loaded = loadConfig({ file: options.config, overrides });
+export function loadCliConfig(options: GlobalOptions, overrides?: Partial<Record<ConfigKey, string | number | boolean>>, overrideLabels?: Partial<Record<ConfigKey, string>>): LoadedConfig {
+  const loaded = loadConfig({ file: options.config, overrides, ...(overrideLabels ? { overrideLabels } : {}) });
   for (const w of loaded.warnings) process.stderr.write(`nbwss: warning: ${w}\n`);
   return loaded;
 }
@@ -26,6 +26,16 @@ export function loadCliConfig(options: GlobalOptions, overrides?: Partial<Record
 /** Shorthand for commands that only need the config object. */
 export function cliConfig(options: GlobalOptions): Readonly<Config> {
   return loadCliConfig(options).config;
+}
+
+/**
+ * The warning of `notify` and `simulate` when no server group exists: what is raised now is stored but never
+ * delivered (a group receives only what is raised after it is added).
+ */
+export function warnNoServerGroup(): void {
+  process.stderr.write(
+    'nbwss: warning: no server group exists (no endpoint has been added): the notifications are stored but will not be delivered; a group added later receives only the notifications raised after it\n',
+  );
 }
 
 /** Write an aligned text table (human output). */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startDemo } from '../demo/demo.js';
 import { UsageError } from '../errors.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { numberFlag } from './flags.js';
 
 /** Flags of `nbwss demo`. */
 interface DemoFlags extends GlobalOptions {
@@ -11,13 +12,6 @@ interface DemoFlags extends GlobalOptions {
   seed?: string;
   rate?: string;
   failoverAfter?: string;
-}
-
-function number(flag: string, text: string | undefined, allowZero: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(n) || (!allowZero && n <= 0)) throw new UsageError(`${flag} must be a number${allowZero ? ' >= 0' : ' > 0'}, got ${JSON.stringify(text)}`);
-  return n;
 }
 
 /** Register `nbwss demo` (what `npm start` runs). */
@@ -46,9 +40,9 @@ Examples:
 
 async function demo(flags: DemoFlags): Promise<number> {
   if ((flags.fingerprint || flags.acceptCertificate) && !flags.endpointFile) throw new UsageError('--fingerprint and --accept-certificate go with --endpoint-file');
-  const seed = number('--seed', flags.seed, true);
-  const rate = number('--rate', flags.rate, false);
-  const failover = number('--failover-after', flags.failoverAfter, true);
+  const seed = numberFlag('--seed', 'int', flags.seed);
+  const rate = numberFlag('--rate', 'positiveNumber', flags.rate);
+  const failover = numberFlag('--failover-after', 'secondsOrZero', flags.failoverAfter);
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const running = await startDemo({
     write,

@@ -4,6 +4,7 @@ import { parseListen } from '../admin/access.js';
 import type { HealthReport } from '../admin/health.js';
 import { UsageError } from '../errors.js';
 import { action, cliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { numberFlag } from './flags.js';
 
 /**
  * `nbwss healthcheck [--ready]`: ask the running daemon's admin API (`admin.listen`, with `admin.token` when set)
@@ -63,8 +64,7 @@ function failures(body: string): string {
 }
 
 async function healthcheck(opts: HealthcheckOptions): Promise<number> {
-  const timeoutMs = Number(opts.timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a whole number of milliseconds, got "${opts.timeout}"`);
+  const timeoutMs = numberFlag('--timeout', 'ms', opts.timeout)!;
   const config = cliConfig(opts);
   const listen = parseListen(config.admin.listen);
   const path = opts.ready ? '/readyz' : '/healthz';

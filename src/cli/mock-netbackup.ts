@@ -6,6 +6,7 @@ import { createLogger } from '../logger.js';
 import { createMockNetBackup, DEFAULT_USERS, seedGuideExample, World, type MockUser } from '../netbackup-mock/index.js';
 import { readJson } from '../strict-json.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { numberFlag } from './flags.js';
 import { readInputFile } from './input.js';
 
 /** Flags of `nbwss mock-netbackup`, as commander parses them. */
@@ -87,10 +88,7 @@ async function runMockNetBackup(flags: MockNetBackupFlags): Promise<number> {
   const { config } = loadCliConfig(flags);
   const { host, port } = parseListen(flags.listen);
   const users = parseUsers(flags);
-  const tokenValidity = flags.tokenValidity === undefined ? undefined : Number(flags.tokenValidity);
-  if (tokenValidity !== undefined && !(Number.isInteger(tokenValidity) && tokenValidity > 0)) {
-    throw new UsageError(`--token-validity must be a whole number of seconds > 0, got ${JSON.stringify(flags.tokenValidity)}`);
-  }
+  const tokenValidity = numberFlag('--token-validity', 'positiveInt', flags.tokenValidity);
   const tls = await loadTls(flags, host);
   const logger = createLogger({ level: config.log.level, file: config.log.file }).child({ subsystem: 'mock-netbackup' });
   const world = new World();
@@ -101,7 +99,8 @@ async function runMockNetBackup(flags: MockNetBackupFlags): Promise<number> {
   if (tls && flags.certOut) writeFileSync(flags.certOut, tls.cert, { mode: 0o644 });
 
   const write = (text: string) => process.stdout.write(`${text}\n`);
-  write(`mock NetBackup primary listening on ${url}/netbackup`);
+  // The base URL, as netbackup.baseUrl takes it: COMMAND uris already start with /netbackup/ (issue 12 item 11).
+  write(`mock NetBackup primary listening on ${url} (the REST API under ${url}/netbackup/; set netbackup.baseUrl=${url})`);
   write(`users: ${users.map((u) => u.userName).join(', ')}${flags.user.length === 0 && !flags.users ? ' (password: password)' : ''}`);
   if (tls) {
     write(`certificate SHA-256 fingerprint: ${fingerprint256(tls.cert)}`);

@@ -5,7 +5,7 @@ import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { readJson } from '../strict-json.js';
 import { readInputFile } from './input.js';
-import { action, cliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { action, cliConfig, warnNoServerGroup, withConfigOption, type GlobalOptions } from './context.js';
 
 /**
  * `nbwss notify`: raise notifications from another process while the daemon runs. They are appended to the
@@ -68,11 +68,7 @@ async function notifyAction(dash: string | undefined, opts: NotifyOptions): Prom
     const outbox = new OutboxStore(store);
     const [range] = outbox.append([{ rows, raisedAt: Date.now() }]);
     const result = { object, ...range! };
-    if (outbox.groupCount() === 0) {
-      process.stderr.write(
-        'nbwss: warning: no server group exists (no endpoint has been added): the notifications are stored but will not be delivered; a group added later receives only the notifications raised after it\n',
-      );
-    }
+    if (outbox.groupCount() === 0) warnNoServerGroup();
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const seqs = result.count === 1 ? `seq ${result.firstSeq}` : `seq ${result.firstSeq}-${result.lastSeq}`;

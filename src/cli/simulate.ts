@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ConfigKey } from '../config/index.js';
+import { describeOrigin, type ConfigKey } from '../config/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startMockFromBaseUrl, type StartedMock } from '../netbackup-mock/start.js';
@@ -10,7 +10,8 @@ import { SCENARIO_NAMES, isScenarioName } from '../simulator/scenarios.js';
 import { Simulator } from '../simulator/simulator.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
-import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
+import { action, loadCliConfig, warnNoServerGroup, withConfigOption, type GlobalOptions } from './context.js';
+import { keyFlag, numberFlag } from './flags.js';
 import { cliLogLevel } from './services.js';
 
 /**
@@ -34,12 +35,6 @@ interface SimulateFlags extends GlobalOptions {
   firstJobId: string;
   serveNetbackup?: string;
   json?: boolean;
-}
-
-function wholeNumber(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got ${JSON.stringify(text)}`);
-  return n;
 }
 
 /** Register `nbwss simulate`. */
@@ -66,18 +61,31 @@ Examples:
 }
 
 async function simulate(flags: SimulateFlags): Promise<number> {
-  const jobs = wholeNumber('--jobs', flags.jobs, 1);
-  const firstJobId = wholeNumber('--first-job-id', flags.firstJobId, 1);
-  // The flags become configuration overrides, so they are checked (and named in errors) like the keys themselves.
+  const jobs = numberFlag('--jobs', 'positiveInt', flags.jobs)!;
+  const firstJobId = numberFlag('--first-job-id', 'positiveInt', flags.firstJobId)!;
+  // The flags become configuration overrides: checked with their key's format, and named as flags in errors.
   const overrides: Partial<Record<ConfigKey, string>> = {};
-  if (flags.rate !== undefined) overrides['simulator.jobsPerMinute'] = flags.rate;
-  if (flags.scenarios !== undefined) overrides['simulator.scenarios'] = flags.scenarios;
-  if (flags.seed !== undefined) overrides['simulator.seed'] = flags.seed;
-  if (flags.pollInterval !== undefined) overrides['simulator.pollInterval'] = flags.pollInterval;
-  const { config } = loadCliConfig(flags, overrides);
+  const labels: Partial<Record<ConfigKey, string>> = {};
+  for (const [flag, key, raw] of [
+    ['--rate', 'simulator.jobsPerMinute', flags.rate],
+    ['--scenarios', 'simulator.scenarios', flags.scenarios],
+    ['--seed', 'simulator.seed', flags.seed],
+    ['--poll-interval', 'simulator.pollInterval', flags.pollInterval],
+  ] as const) {
+    if (raw === undefined) continue;
+    keyFlag(flag, key, raw);
+    overrides[key] = raw;
+    labels[key] = flag;
+  }
+  const { config, sources } = loadCliConfig(flags, overrides, labels);
   // Checked before anything is opened or served, so a typo leaves nothing running.
   const unknown = config.simulator.scenarios.filter((n) => !isScenarioName(n));
-  if (unknown.length > 0) throw new ConfigError(`simulator.scenarios: unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_NAMES.join(', ')})`);
+  if (unknown.length > 0) {
+    const message = `unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_NAMES.join(', ')})`;
+    const origin = sources['simulator.scenarios'];
+    if (origin.kind === 'override') throw new UsageError(`--scenarios: ${message}`);
+    throw new ConfigError(`simulator.scenarios (${describeOrigin(origin)}): ${message}`);
+  }
   const logger = createLogger({ level: cliLogLevel(config), ...(config.log.file ? { file: config.log.file } : { stream: process.stderr }) });
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
 
@@ -85,7 +93,9 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   let served: StartedMock | undefined;
   if (flags.serveNetbackup) served = await startMockFromBaseUrl(flags.serveNetbackup, { world, logger: logger.child({ subsystem: 'netbackup-mock' }) });
   const store = Store.open(config.db.path);
-  const source = new NotificationSource({ outbox: new OutboxStore(store) });
+  const outbox = new OutboxStore(store);
+  if (outbox.groupCount() === 0) warnNoServerGroup();
+  const source = new NotificationSource({ outbox });
   const seqs = { first: Infinity, last: 0 };
   const sink = {
     raise: async (object: NotificationObject, data: readonly Record<string, unknown>[]) => {
@@ -99,7 +109,7 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   const s = config.simulator;
   say(`simulate: ${jobs} scenario${jobs === 1 ? '' : 's'} (${s.scenarios.join(', ')}) at ${s.jobsPerMinute}/min, seed ${s.seed}, job state polled every ${s.pollInterval} s`);
   say(`  notifications go to ${config.db.path}; a running daemon delivers them within notification.scheduledRate (${config.notification.scheduledRate} s)`);
-  if (served) say(`  this run's world is served as the mock NetBackup REST API at ${served.url}/netbackup (jobs from ${firstJobId})`);
+  if (served) say(`  this run's world is served as the mock NetBackup REST API at ${served.url} (set netbackup.baseUrl=${served.url}; jobs from ${firstJobId})`);
   simulator.on('poll', (p) => {
     if (p.notifications > 0 || p.started > 0) say(`  poll ${p.seq}: ${p.notifications} notifications raised; scenarios ${simulator.stats.scenariosStarted}/${jobs} started, ${p.running} running`);
   });
@@ -134,7 +144,7 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   }
   if (served) {
     if (outcome === 'done') {
-      say(`serving the simulated world at ${served.url}/netbackup until Ctrl-C`);
+      say(`serving the simulated world at ${served.url} until Ctrl-C`);
       await interrupted;
     }
     await served.mock.close();

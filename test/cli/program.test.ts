@@ -114,3 +114,20 @@ describe('global options before the sub-command (issue 12 item 7)', () => {
     expect(r.stderr).toContain('Did you mean status?');
   });
 });
+
+describe('CLI values are checked with the configuration formats and name the flag (issue 10 D17)', () => {
+  it('every numeric flag: exit 2, the flag named, before anything starts', async () => {
+    const cases: [string[], string][] = [
+      [['demo', '--rate', 'abc'], '--rate must be a number greater than 0, got "abc"'],
+      [['demo', '--seed', '1.5'], '--seed must be a whole number, 0 or more, got "1.5"'],
+      [['demo', '--failover-after', '-3'], '--failover-after must be a number of seconds, 0 or more (decimals allowed), got "-3"'],
+      [['healthcheck', '--timeout', '2s'], '--timeout must be a whole number of milliseconds greater than 0, got "2s"'],
+      [['mock-netbackup', '--token-validity', '0'], '--token-validity must be a whole number, 1 or more, got "0"'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(' ')).toBe(2);
+      expect(r.stderr).toBe(`nbwss: ${cases[i]![1]}\n`);
+    });
+  });
+});

@@ -53,8 +53,10 @@ describe('nbwss mock-netbackup', () => {
     const cli = spawnNbwss(['mock-netbackup', '--listen', '127.0.0.1:0', '--tls', '--cert-out', certFile, '--test-routes', '--user', 'ops:pw'], {
       env: { NBWSS_CONFIG: '', NBWSS_LOG_LEVEL: 'info' },
     });
-    const listening = await cli.line(/listening on https:\/\/127\.0\.0\.1:\d+\/netbackup/);
-    const url = /(https:\/\/[^/]+)/.exec(listening)![1]!;
+    const listening = await cli.line(/listening on https:\/\/127\.0\.0\.1:\d+ /);
+    const url = /(https:\/\/[^/ ]+)/.exec(listening)![1]!;
+    // the URL to give netbackup.baseUrl has no /netbackup: COMMAND uris bring it (issue 12 item 11)
+    expect(listening).toContain(`set netbackup.baseUrl=${url})`);
     const fingerprint = (await cli.line(/fingerprint/)).split(': ')[1];
     const pem = readFileSync(certFile, 'utf8');
     const { fingerprint256 } = await import('../../src/certificates.js');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateNotifications } from '../../src/protocol/notification-data.js';
 import { Store } from '../../src/store/database.js';
 import { OutboxStore } from '../../src/store/outbox-store.js';
-import { killAll, spawnNbwss } from '../helpers/cli.js';
+import { killAll, runCli, spawnNbwss } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** `nbwss simulate` (burst mode) as a user runs it: the built CLI appending to a database another process reads. */
@@ -47,7 +47,8 @@ describe('nbwss simulate', () => {
   it('--serve-netbackup serves the same world over REST until SIGINT', async () => {
     const { dir, config } = setup();
     const run = spawnNbwss(['simulate', '--config', config, '--jobs', '3', '--rate', '6000', '--poll-interval', '0.05', '--scenarios', 'standard', '--serve-netbackup', 'http://127.0.0.1:0'], { cwd: dir });
-    const url = (await run.line(/^serving the simulated world at /)).match(/at (http:\/\/\S+)\/netbackup/)![1]!;
+    const url = (await run.line(/^serving the simulated world at /)).match(/at (http:\/\/\S+) until/)![1]!;
+    expect(run.stdout()).toContain(`set netbackup.baseUrl=${url};`);
     const login = await request(`${url}/netbackup/login`, { method: 'POST', headers: { 'content-type': 'application/vnd.netbackup+json;version=1.0' }, body: '{"userName":"admin","password":"password"}' });
     const { token } = (await login.body.json()) as { token: string };
     const jobs = await request(`${url}/netbackup/admin/jobs`, { headers: { authorization: token } });
@@ -58,15 +59,40 @@ describe('nbwss simulate', () => {
     expect((await run.exit).code).toBe(0);
   });
 
-  it('names the key of a bad flag value (exit 1) and needs --jobs (exit 2)', async () => {
+  it('a bad flag value exits 2 naming the flag, not an internal key (issue 10 D17); --jobs is required', async () => {
     const { dir, config } = setup();
-    const bad = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--scenarios', 'vmware,tape'], { cwd: dir });
-    expect((await bad.exit).code).toBe(1);
-    expect(bad.stderr()).toMatch(/unknown scenario tape/);
-    const rate = spawnNbwss(['simulate', '--config', config, '--jobs', '1', '--rate', 'fast'], { cwd: dir });
-    expect((await rate.exit).code).toBe(1);
-    expect(rate.stderr()).toMatch(/simulator\.jobsPerMinute: "fast"/);
-    const none = spawnNbwss(['simulate', '--config', config], { cwd: dir });
-    expect((await none.exit).code).toBe(2);
+    const cases: [string[], RegExp][] = [
+      [['--rate', 'abc'], /^nbwss: --rate must be a number greater than 0, got "abc"$/m],
+      [['--rate', '0'], /^nbwss: --rate must be a number greater than 0, got "0"$/m],
+      [['--scenarios', 'vmware,tape'], /^nbwss: --scenarios: unknown scenario tape \(known: vmware, standard, restore, failed, expire, air\)$/m],
+      [['--seed', '-1'], /^nbwss: --seed must be a whole number, 0 or more, got "-1"$/m],
+      [['--poll-interval', '1e3'], /^nbwss: --poll-interval must be a number greater than 0 \(seconds, decimals allowed\), got "1e3"$/m],
+      [['--first-job-id', '0'], /^nbwss: --first-job-id must be a whole number, 1 or more, got "0"$/m],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(['simulate', '--config', config, '--jobs', '1', ...args], { cwd: dir })));
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(' ')).toBe(2);
+      expect(r.stderr).toMatch(cases[i]![1]);
+      expect(r.stderr).not.toMatch(/simulator\./);
+    });
+    const jobs = await runCli(['simulate', '--config', config, '--jobs', 'many'], { cwd: dir });
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr).toContain('--jobs must be a whole number, 1 or more, got "many"');
+    const none = await runCli(['simulate', '--config', config], { cwd: dir });
+    expect(none.code).toBe(2);
+  });
+
+  it('a bad scenario list in the configuration is an error naming the key and the place (exit 1)', async () => {
+    const { dir, config } = setup();
+    const r = await runCli(['simulate', '--config', config, '--jobs', '1'], { cwd: dir, env: { NBWSS_SIMULATOR_SCENARIOS: 'vmware,tape' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('simulator.scenarios (environment variable NBWSS_SIMULATOR_SCENARIOS): unknown scenario tape');
+  });
+
+  it('warns when no server group exists, as notify does (issue 12 item 11)', async () => {
+    const { dir, config } = setup();
+    const r = await runCli(['simulate', '--config', config, '--jobs', '1', '--rate', '6000', '--poll-interval', '0.05', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('nbwss: warning: no server group exists (no endpoint has been added): the notifications are stored but will not be delivered');
   });
 });
