@@ -5,7 +5,7 @@
 (() => {
   const $ = (selector) => document.querySelector(selector);
   const rows = new Map(); // hostName → { tr, cells, toggle, edit, check, remove, pending, data, report }
-  const pending = new Map(); // request_id → { label, hostName }
+  const pending = new Map(); // requestId → { label, hostName }
   const REFRESH_DELAY_MS = 250;
   const BUSY_DELAY_MS = 2000;
   const MAX_EVENTS = 50;
@@ -299,7 +299,7 @@
       say(`${label}: accepted${said ? ` (${said})` : ''}, waiting for the connection task to apply it…`);
       scheduleRefresh();
       // The change may already be in sync (its event can arrive before this response): ask once.
-      const realization = await api('GET', `/api/realization?request_id=${encodeURIComponent(requestId)}`);
+      const realization = await api('GET', `/api/realization?requestId=${encodeURIComponent(requestId)}`);
       realized(realization.json);
     } catch (err) {
       say(`${label} failed: ${err.message}`, 'error');
@@ -307,15 +307,15 @@
   }
 
   function realized(view) {
-    const p = pending.get(view.request_id);
+    const p = pending.get(view.requestId);
     if (!p) return;
-    const failure = (view.details || []).map((d) => d.failure_message).find(Boolean);
+    const failure = (view.details || []).map((d) => d.failureMessage).find(Boolean);
     const row = rows.get(p.hostName);
     if (view.state === 'in_progress') {
       if (failure) say(`${p.label}: not applied yet — ${failure}`, 'error');
       return;
     }
-    pending.delete(view.request_id);
+    pending.delete(view.requestId);
     if (row) row.pendingText = undefined;
     say(view.state === 'in_sync' ? `${p.label}: applied.` : `${p.label}: ${failure || 'state unknown'}`, view.state === 'in_sync' ? 'ok' : 'error');
     scheduleRefresh();

@@ -8,18 +8,28 @@
  * travel only in a COMMAND RESPONSE body — are listed here too.
  */
 
+/** One invalid input field: its path (`wait`, `details.url`, `data[2].jobId`) and what is wrong with it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 /** Options every coded error takes. */
 export interface ErrorOptions {
   cause?: unknown;
+  /** The invalid fields, for a validation error (the admin API returns them as `error.errors`). */
+  fields?: readonly FieldError[];
 }
 
-/** Base class: sets `name`, keeps `cause`, and adds a stable `code`. */
+/** Base class: sets `name`, keeps `cause`, and adds a stable `code` (and the invalid fields of a validation error). */
 export class NbwssError extends Error {
   readonly code: string;
+  readonly fields: readonly FieldError[] | undefined;
   constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.fields = options?.fields;
   }
 }
 

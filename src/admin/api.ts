@@ -1,12 +1,14 @@
 import type { Clock } from '../clock.js';
 import { describeUpdateTiming, type EndpointService } from '../endpoints/service.js';
 import { parseEndpointDetails, type EndpointDetails } from '../endpoints/validate.js';
+import { EndpointError } from '../errors.js';
 import type { NotificationObject } from '../protocol/messages.js';
+import { summarize } from '../protocol/summary.js';
 import type { DeliveryStatus } from '../notifications/status.js';
 import { probeView, type AccessLevel } from './access.js';
 import type { EventHub } from './events.js';
 import type { HealthChecks, HealthReport } from './health.js';
-import { HttpError, readJsonBody, requireObject, sendJson, sendText } from './http.js';
+import { HttpError, checkMembers, invalidField, readJsonBody, requireObject, sendJson, sendText } from './http.js';
 import type { AdminMetrics } from './metrics.js';
 import type { ConnectionMonitor } from './monitor.js';
 import type { RealizationTracker } from './realization.js';
@@ -49,25 +51,39 @@ const NOTIFY_MEMBERS = new Set(['object', 'data']);
 /** The longest `wait` of `GET /api/realization`, seconds. */
 export const MAX_REALIZATION_WAIT_S = 60;
 
-const bad = (message: string) => new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', message);
-
-function checkMembers(body: Record<string, unknown>, allowed: ReadonlySet<string>): void {
-  const extra = Object.keys(body).filter((k) => !allowed.has(k));
-  if (extra.length > 0) throw bad(`unexpected member ${extra.join(', ')} (allowed: ${[...allowed].join(', ')})`);
-}
 
 /** `details`: the endpoint JSON (spec §8) as an object or as the file's text; both go through the guide's rules. */
 function detailsOf(body: Record<string, unknown>): EndpointDetails {
   const d = body.details;
-  if (d === undefined) throw bad('missing member details: the endpoint JSON (an object, or the text of the endpoint file)');
-  return parseEndpointDetails(typeof d === 'string' ? d : JSON.stringify(d));
+  if (d === undefined) throw invalidField('details', 'is missing: the endpoint JSON (an object, or the text of the endpoint file)');
+  try {
+    return parseEndpointDetails(typeof d === 'string' ? d : JSON.stringify(d));
+  } catch (err) {
+    // The guide's error as it is, its fields named from the request body (`url` → `details.url`).
+    if (!(err instanceof EndpointError) || !err.fields) throw err;
+    const fields = err.fields.map((f) => ({ field: f.field ? `details.${f.field}` : 'details', message: f.message }));
+    throw new EndpointError(err.code, err.message, { detail: err.detail, fields, cause: err.cause });
+  }
 }
 
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw bad(`${key} must be a non-empty string`);
+  if (typeof v !== 'string' || v === '') throw invalidField(key, 'must be a non-empty string');
   return v;
+}
+
+/** `fingerprint` and `acceptCertificate` of an add or update: each well-formed, not both. */
+function trustChoice(body: Record<string, unknown>): { fingerprint: string | undefined; accept: boolean | undefined } {
+  const fingerprint = optionalString(body, 'fingerprint');
+  const accept = body.acceptCertificate;
+  if (accept !== undefined && typeof accept !== 'boolean') throw invalidField('acceptCertificate', 'must be true or false');
+  if (fingerprint !== undefined && accept === true) {
+    throw new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', 'give either fingerprint or acceptCertificate, not both', {}, {
+      fields: [{ field: 'acceptCertificate', message: 'cannot be given with fingerprint' }],
+    });
+  }
+  return { fingerprint, accept };
 }
 
 function sendHealth(res: RouteContext['res'], r: HealthReport, access: AccessLevel): void {
@@ -89,8 +105,8 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     options: { redial?: boolean } = {},
   ) => {
     const requestId = realization.recordEndpointChange(kind, hostName, groupId, options);
-    deps.publish('endpoint', { action: kind, hostName, groupId, request_id: requestId });
-    sendJson(ctx.res, status, { ...body, request_id: requestId }, { 'x-request-id': requestId });
+    deps.publish('endpoint', { action: kind, hostName, groupId, requestId });
+    sendJson(ctx.res, status, { ...body, requestId }, { 'x-request-id': requestId });
   };
   const groupOf = (hostName: string) => deps.endpoints().show(hostName).groupId;
   const notifications = () => {
@@ -121,14 +137,17 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"details": {...}, "fingerprint": "AA:BB:…"}');
     checkMembers(body, ADD_MEMBERS);
     const details = detailsOf(body);
-    const fingerprint = optionalString(body, 'fingerprint');
+    const { fingerprint, accept } = trustChoice(body);
     const ca = optionalString(body, 'ca');
-    const accept = body.acceptCertificate;
-    if (accept !== undefined && typeof accept !== 'boolean') throw bad('acceptCertificate must be true or false');
     if (fingerprint === undefined && accept !== true && ca === undefined) {
-      throw bad('the endpoint certificate must be trusted explicitly: give "fingerprint" (from POST /api/endpoints/validate), "acceptCertificate": true, or "ca" (a PEM CA)');
+      throw new HttpError(
+        400,
+        'NBWSS_ERR_HTTP_BAD_REQUEST',
+        'the endpoint certificate must be trusted explicitly: give "fingerprint" (from POST /api/endpoints/validate), "acceptCertificate": true, or "ca" (a PEM CA)',
+        {},
+        { fields: ['fingerprint', 'acceptCertificate', 'ca'].map((field) => ({ field, message: 'one of fingerprint, acceptCertificate: true or ca is required' })) },
+      );
     }
-    if (fingerprint !== undefined && accept === true) throw bad('give either fingerprint or acceptCertificate, not both');
     const { endpoint, certificate } = await deps.endpoints().add(details, {
       ...(fingerprint !== undefined ? { fingerprint } : {}),
       ...(accept === true ? { acceptCertificate: true } : {}),
@@ -165,16 +184,14 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"priority"?: N, "url"?: "wss://…", "token"?: "…", "fingerprint"?|"acceptCertificate"?|"ca"?}');
     checkMembers(body, UPDATE_MEMBERS);
     const priority = body.priority;
-    if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) throw bad('priority must be a number');
-    const accept = body.acceptCertificate;
-    if (accept !== undefined && typeof accept !== 'boolean') throw bad('acceptCertificate must be true or false');
-    const fingerprint = optionalString(body, 'fingerprint');
-    if (fingerprint !== undefined && accept === true) throw bad('give either fingerprint or acceptCertificate, not both');
+    if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) throw invalidField('priority', 'must be a number');
+    const { fingerprint, accept } = trustChoice(body);
     const url = optionalString(body, 'url');
     const token = optionalString(body, 'token');
     const ca = optionalString(body, 'ca');
     if (priority === undefined && url === undefined && token === undefined && fingerprint === undefined && accept !== true && ca === undefined) {
-      throw bad('nothing to update: give priority, url, token, or a trust decision (fingerprint, "acceptCertificate": true, or ca)');
+      const message = 'nothing to update: give priority, url, token, or a trust decision (fingerprint, "acceptCertificate": true, or ca)';
+      throw new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', message, {}, { fields: [{ field: 'body', message: 'names nothing to update (priority, url, token, fingerprint, acceptCertificate or ca)' }] });
     }
     const result = await deps.endpoints().update(host, {
       ...(priority !== undefined ? { priority } : {}),
@@ -241,21 +258,22 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     const n = notifications();
     const body = requireObject(await readJsonBody(req, BODY_LIMITS.notifications), '{"object": "JOB"|"IMAGE", "data": {...} | [...]}');
     checkMembers(body, NOTIFY_MEMBERS);
-    if (typeof body.object !== 'string') throw bad('object must be JOB or IMAGE');
+    if (typeof body.object !== 'string') throw invalidField('object', 'must be JOB or IMAGE');
     const object = body.object.toUpperCase();
-    if (object !== 'JOB' && object !== 'IMAGE') throw bad(`object must be JOB or IMAGE, got ${JSON.stringify(body.object)}`);
-    if (body.data === undefined) throw bad('missing member data: one notification (an object) or an array of them');
+    if (object !== 'JOB' && object !== 'IMAGE') throw invalidField('object', `must be JOB or IMAGE, got ${summarize(body.object)}`);
+    if (body.data === undefined) throw invalidField('data', 'is missing: one notification (an object) or an array of them');
     const result = await n.raise(object, body.data as Record<string, unknown>);
     const requestId = realization.recordNotification(result.firstSeq, result.lastSeq);
-    sendJson(res, 202, { ...result, request_id: requestId }, { 'x-request-id': requestId });
+    sendJson(res, 202, { ...result, requestId }, { 'x-request-id': requestId });
   });
 
   router.add('GET', '/api/realization', async ({ res, url, signal }) => {
-    const id = url.searchParams.get('request_id');
-    if (!id) throw bad('request_id is required (the X-Request-Id of a change)');
+    // `request_id` is the spelling of earlier versions, still understood.
+    const id = url.searchParams.get('requestId') ?? url.searchParams.get('request_id');
+    if (!id) throw invalidField('requestId', 'is required (the X-Request-Id of a change)');
     const waitParam = url.searchParams.get('wait');
     const wait = waitParam === null ? 0 : Number(waitParam);
-    if (!Number.isFinite(wait) || wait < 0 || wait > MAX_REALIZATION_WAIT_S) throw bad(`wait must be a number of seconds from 0 to ${MAX_REALIZATION_WAIT_S}`);
+    if (!Number.isFinite(wait) || wait < 0 || wait > MAX_REALIZATION_WAIT_S) throw invalidField('wait', `must be a number of seconds from 0 to ${MAX_REALIZATION_WAIT_S}`);
     const view = await realization.wait(id, Math.round(wait * 1000), signal);
     if (!res.destroyed) sendJson(res, 200, view);
   });

@@ -1,10 +1,11 @@
-import { checkEndpoint } from '../check-endpoint/runner.js';
+import { checkEndpoint, matchChecks } from '../check-endpoint/runner.js';
 import type { CheckReport } from '../check-endpoint/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import { UsageError } from '../errors.js';
 import type { EndpointDetails } from '../protocol/index.js';
-import { HttpError, readJsonBody, requireObject, sendJson } from './http.js';
+import { HttpError, checkMembers, invalidField, readJsonBody, requireObject, sendJson } from './http.js';
 import type { AdminRouter } from './router.js';
 
 /**
@@ -34,12 +35,16 @@ const MEMBERS = new Set(['profile', 'only', 'skip', 'load', 'force']);
 /** Most checks running at once in one daemon (each is a few sockets; a full one lasts minutes). */
 export const MAX_CONCURRENT_CHECKS = 2;
 
-const bad = (message: string) => new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', message);
-
-function ids(body: Record<string, unknown>, key: string): string[] | undefined {
+function ids(body: Record<string, unknown>, key: 'only' | 'skip'): string[] | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad(`${key} must be an array of check ids`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalidField(key, 'must be an array of check ids');
+  try {
+    matchChecks(v as string[], `--${key}`);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new HttpError(400, 'NBWSS_ERR_HTTP_BAD_REQUEST', err.message, {}, { fields: [{ field: key, message: err.message.replace(/^--\w+: /, '') }] });
+  }
   return v as string[];
 }
 
@@ -54,11 +59,12 @@ export class EndpointChecks {
 
   /** Run a check of `hostName` with the options of a request body; resolves with the report. */
   async run(hostName: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<CheckReport> {
-    const extra = Object.keys(body).filter((k) => !MEMBERS.has(k));
-    if (extra.length > 0) throw bad(`unexpected member ${extra.join(', ')} (allowed: ${[...MEMBERS].join(', ')})`);
-    if (body.profile !== undefined && body.profile !== 'quick' && body.profile !== 'full') throw bad('profile must be "quick" or "full"');
-    if (body.force !== undefined && typeof body.force !== 'boolean') throw bad('force must be true or false');
-    if (body.load !== undefined && (!Number.isInteger(body.load) || (body.load as number) < 0)) throw bad('load must be a whole number >= 0');
+    checkMembers(body, MEMBERS);
+    if (body.profile !== undefined && body.profile !== 'quick' && body.profile !== 'full') throw invalidField('profile', 'must be "quick" or "full"');
+    if (body.force !== undefined && typeof body.force !== 'boolean') throw invalidField('force', 'must be true or false');
+    if (body.load !== undefined && (!Number.isInteger(body.load) || (body.load as number) < 0)) throw invalidField('load', 'must be a whole number >= 0');
+    const only = ids(body, 'only');
+    const skip = ids(body, 'skip');
     const target = this.#deps.target(hostName);
     if (this.#running.has(hostName)) throw new HttpError(409, 'NBWSS_ERR_HTTP_CONFLICT', `a check of ${hostName} is already running`);
     if (this.#running.size >= MAX_CONCURRENT_CHECKS) throw new HttpError(503, 'NBWSS_ERR_HTTP_UNAVAILABLE', `${this.#running.size} checks are running: try again when one has finished`);
@@ -71,8 +77,8 @@ export class EndpointChecks {
         details: target.details,
         trust: target.caPem ? { caPem: target.caPem } : { fingerprint: target.certFingerprint },
         profile: (body.profile as 'quick' | 'full' | undefined) ?? 'quick',
-        ...(ids(body, 'only') ? { only: ids(body, 'only')! } : {}),
-        ...(ids(body, 'skip') ? { skip: ids(body, 'skip')! } : {}),
+        ...(only ? { only } : {}),
+        ...(skip ? { skip } : {}),
         ...(body.load !== undefined ? { load: body.load as number } : {}),
         config,
         netbackup: { mock: config.netbackup.mock },

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { COMMON_HEADERS, HttpError } from './http.js';
+import { COMMON_HEADERS, HttpError, toJson } from './http.js';
 
 /**
  * Server-Sent Events for consoles and scripts (`GET /api/events`). Each event is serialized once and written to
@@ -88,13 +88,13 @@ export class EventHub extends EventEmitter<EventHubEvents> {
     };
     res.on('close', forget);
     res.on('error', forget);
-    this.#write(client, `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ at: this.#clock.now() })}\n\n`);
+    this.#write(client, `retry: 2000\nevent: hello\ndata: ${toJson({ at: new Date(this.#clock.now()).toISOString() })}\n\n`);
   }
 
   /** Send one event (`type`, JSON `data`) to every client that wants it. */
   publish(type: string, data: unknown): void {
     if (this.#clients.size === 0) return;
-    const frame = `id: ${this.#nextId++}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    const frame = `id: ${this.#nextId++}\nevent: ${type}\ndata: ${toJson(data)}\n\n`;
     this.#writeAll(frame, type);
   }
 

@@ -7,7 +7,7 @@ import type { ConnectionMonitor, MonitoredConnection } from './monitor.js';
 
 /**
  * Realization state (the pattern network controllers use for asynchronous configuration): every change made
- * through the admin API gets a request id; `GET /api/realization?request_id=…` says whether the daemon has applied
+ * through the admin API gets a request id; `GET /api/realization?requestId=…` says whether the daemon has applied
  * it yet. Endpoint changes are applied by the scheduler at its next run (`connectionInfo.period`), so their state
  * follows the scheduler's events:
  *
@@ -36,16 +36,17 @@ export interface RealizationDetail {
   hostName: string | null;
   state: RealizationState;
   /** Why it is not in sync yet (the last failed attempt), or why it is `unknown`. */
-  failure_message?: string;
+  failureMessage?: string;
   /** The endpoint of the group that is connected, when it is not `hostName` (a standby endpoint was added). */
-  connected_endpoint?: string;
+  connectedEndpoint?: string;
 }
 
 /** `GET /api/realization` answers this. */
 export interface RealizationView {
-  request_id: string;
+  requestId: string;
   state: RealizationState;
-  change?: { kind: ChangeKind; hostName?: string; groupId?: string; firstSeq?: number; lastSeq?: number; created_at: string; in_sync_at?: string };
+  /** The change; `createdAt` and `inSyncAt` are ISO 8601 times. */
+  change?: { kind: ChangeKind; hostName?: string; groupId?: string; firstSeq?: number; lastSeq?: number; createdAt: string; inSyncAt?: string };
   details: RealizationDetail[];
 }
 
@@ -159,7 +160,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
   /** The state of a request (`unknown` with no details for an id never given or forgotten). */
   get(id: string): RealizationView {
     const r = this.#requests.get(id);
-    if (!r) return { request_id: id, state: 'unknown', details: [] };
+    if (!r) return { requestId: id, state: 'unknown', details: [] };
     if (r.kind === 'notify' && r.state === 'in_progress') this.#evaluateNotify([r]);
     return this.#view(r);
   }
@@ -179,7 +180,7 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
         resolve(this.get(id));
       };
       const onChanged = (v: RealizationView) => {
-        if (v.request_id === id && v.state !== 'in_progress') done();
+        if (v.requestId === id && v.state !== 'in_progress') done();
       };
       const timer = this.#o.clock.setTimeout(done, timeoutMs);
       this.on('changed', onChanged);
@@ -217,14 +218,14 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
     const at = (ms: number) => new Date(ms).toISOString();
     const change: NonNullable<RealizationView['change']> =
       r.kind === 'notify'
-        ? { kind: r.kind, firstSeq: r.firstSeq, lastSeq: r.lastSeq, created_at: at(r.createdAt) }
-        : { kind: r.kind, hostName: r.hostName, groupId: r.groupId, created_at: at(r.createdAt) };
-    if (r.syncedAt !== undefined) change.in_sync_at = at(r.syncedAt);
-    if (r.kind === 'notify') return { request_id: r.id, state: r.state, change, details: r.details ?? [] };
+        ? { kind: r.kind, firstSeq: r.firstSeq, lastSeq: r.lastSeq, createdAt: at(r.createdAt) }
+        : { kind: r.kind, hostName: r.hostName, groupId: r.groupId, createdAt: at(r.createdAt) };
+    if (r.syncedAt !== undefined) change.inSyncAt = at(r.syncedAt);
+    if (r.kind === 'notify') return { requestId: r.id, state: r.state, change, details: r.details ?? [] };
     const detail: RealizationDetail = { groupId: r.groupId, hostName: r.hostName, state: r.state };
-    if (r.failure !== undefined) detail.failure_message = r.failure;
-    if (r.connectedEndpoint !== undefined) detail.connected_endpoint = r.connectedEndpoint;
-    return { request_id: r.id, state: r.state, change, details: [detail] };
+    if (r.failure !== undefined) detail.failureMessage = r.failure;
+    if (r.connectedEndpoint !== undefined) detail.connectedEndpoint = r.connectedEndpoint;
+    return { requestId: r.id, state: r.state, change, details: [detail] };
   }
 
   #sync(r: Request, connectedEndpoint?: string): void {
@@ -301,9 +302,9 @@ export class RealizationTracker extends EventEmitter<RealizationEvents> {
       const details = status.groups.map((g): RealizationDetail => {
         const d: RealizationDetail = { groupId: g.groupId, hostName: g.connectedEndpoint, state: g.cursor >= r.lastSeq ? 'in_sync' : 'in_progress' };
         if (d.state === 'in_progress') {
-          if (g.deleted) d.failure_message = `the group's last endpoint was deleted: add one again to deliver (its place is kept until ${new Date(g.deleted.expiresAt).toISOString()})`;
-          else if (!g.connectedEndpoint) d.failure_message = 'no endpoint of the group is connected';
-          else if (g.inflight && g.inflight.sendCount > 1) d.failure_message = `batch ${g.inflight.id} sent ${g.inflight.sendCount} times without an acknowledgement`;
+          if (g.deleted) d.failureMessage = `the group's last endpoint was deleted: add one again to deliver (its place is kept until ${new Date(g.deleted.expiresAt).toISOString()})`;
+          else if (!g.connectedEndpoint) d.failureMessage = 'no endpoint of the group is connected';
+          else if (g.inflight && g.inflight.sendCount > 1) d.failureMessage = `batch ${g.inflight.id} sent ${g.inflight.sendCount} times without an acknowledgement`;
         }
         return d;
       });

@@ -20,6 +20,7 @@ export type RouteHandler = (ctx: RouteContext) => void | Promise<void>;
 
 interface Route {
   method: string;
+  template: string;
   pattern: RegExp;
   keys: string[];
   handler: RouteHandler;
@@ -36,8 +37,13 @@ export class AdminRouter {
       keys.push(key);
       return '([^/]+)';
     });
-    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), keys, handler });
+    this.#routes.push({ method, template, pattern: new RegExp(`^${source}$`), keys, handler });
     return this;
+  }
+
+  /** Every route, in the order added (`GET /api/endpoints/{hostName}`, …). */
+  routes(): { method: string; template: string }[] {
+    return this.#routes.map((r) => ({ method: r.method, template: r.template }));
   }
 
   /** The handler and decoded parameters for a request; throws 404 / 405 / 400 (bad percent-encoding). */

@@ -8,7 +8,7 @@ import type { TokenCipher } from '../endpoints/token-cipher.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NotificationSubsystem } from '../notifications/subsystem.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Scheduler, TickInfo } from '../scheduler/scheduler.js';
 import { readMigrations, type Store } from '../store/database.js';
 import type { EndpointStore } from '../store/endpoint-store.js';
 import { AccessPolicy, checkListenPolicy, parseListen } from './access.js';
@@ -59,6 +59,7 @@ export class AdminService {
   readonly #log: Logger;
   readonly #unsubscribe: (() => void)[] = [];
   #server: Server | undefined;
+  #router: AdminRouter | undefined;
   #monitor: ConnectionMonitor | undefined;
   #realization: RealizationTracker | undefined;
   #metrics: AdminMetrics | undefined;
@@ -85,6 +86,11 @@ export class AdminService {
   /** The metrics registry owner. Defined once started. */
   get metrics(): AdminMetrics | undefined {
     return this.#metrics;
+  }
+
+  /** The routes served (`{ method, template }`), once started. */
+  get routes(): { method: string; template: string }[] {
+    return this.#router?.routes() ?? [];
   }
 
   /** The realization tracker. Defined once started. */
@@ -133,7 +139,7 @@ export class AdminService {
       config: () => ctx.config,
       logger: ctx.logger,
     });
-    const router = createAdminRouter({
+    const router = (this.#router = createAdminRouter({
       endpoints: endpointService,
       checks,
       monitor,
@@ -145,7 +151,7 @@ export class AdminService {
       publish: (type, data) => events.publish(type, data),
       retentionSeconds: () => ctx.config.notification.retention,
       clock: ctx.clock,
-    });
+    }));
 
     monitor.start();
     realization.start();
@@ -226,7 +232,7 @@ export class AdminService {
       events.publish('connection', { groupId: d.groupId, hostName: d.hostName, connectionId: d.connectionId, state: 'DISCONNECTED', code: d.code, reason: d.reason, at: now() }),
     );
     sub(monitor, 'attemptFailed', (f: unknown) => events.publish('attempt_failed', f));
-    sub(monitor, 'tick', (t: unknown) => events.publish('tick', t));
+    sub(monitor, 'tick', (t: TickInfo) => events.publish('tick', { ...t, startedAt: new Date(t.startedAt).toISOString() }));
     sub(realization, 'changed', (v: unknown) => events.publish('realization', v));
     if (notifications) {
       for (const [event, type] of [['batchSent', 'batch_sent'], ['batchAcked', 'batch_acked'], ['batchResent', 'batch_resent'], ['ackIgnored', 'ack_ignored'], ['backlogWarning', 'backlog_warning']] as const) {

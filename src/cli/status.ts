@@ -2,7 +2,7 @@ import { existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { formatAge, readDeliveryStatus, type DeliveryStatus } from '../notifications/status.js';
+import { deliveryStatusJson, formatAge, readDeliveryStatus, type DeliveryStatus } from '../notifications/status.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { action, cliConfig, formatTable, withConfigOption, type GlobalOptions } from './context.js';
@@ -76,7 +76,7 @@ notification.retention: such a group holds back pruning for every group, and the
         const store = Store.open(config.db.path);
         try {
           const status = readDeliveryStatus(new OutboxStore(store), config.notification);
-          process.stdout.write(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status, freeBytes(config.db.path)));
+          process.stdout.write(opts.json ? JSON.stringify(deliveryStatusJson(status), null, 2) + '\n' : formatStatus(status, freeBytes(config.db.path)));
         } finally {
           store.close();
         }

@@ -1,4 +1,4 @@
-import { EndpointError, JsonInputError, GuideMessages } from '../errors.js';
+import { EndpointError, JsonInputError, GuideMessages, type FieldError } from '../errors.js';
 import type { EndpointDetails } from '../protocol/endpoint-details.js';
 import { decodeUtf8Input, readJson } from '../strict-json.js';
 
@@ -28,8 +28,9 @@ export const ENDPOINT_MEMBERS = ['token', 'priority', 'groupId', 'hostName', 'ur
 /** Largest endpoint description accepted, from a file or a URL (one small JSON object; 64 KiB is generous). */
 export const MAX_DETAILS_BYTES = 64 * 1024;
 
-function notValid(detail: string): EndpointError {
-  return new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail });
+/** `JSON contents not valid`; `fields` are the members at fault (none: the text as a whole). */
+function notValid(detail: string, fields: readonly FieldError[] = []): EndpointError {
+  return new EndpointError('NBWSS_ERR_JSON_NOT_VALID', GuideMessages.jsonNotValid, { detail, fields: fields.length > 0 ? fields : [{ field: '', message: detail }] });
 }
 
 /**
@@ -37,8 +38,8 @@ function notValid(detail: string): EndpointError {
  * Throws `JSON contents not valid` (the guide's rule for every value).
  */
 export function validateToken(token: unknown): string {
-  if (typeof token !== 'string' || token.trim() === '') throw notValid('token must be a non-empty string');
-  if (token.includes("'")) throw notValid('token contains an apostrophe');
+  if (typeof token !== 'string' || token.trim() === '') throw notValid('token must be a non-empty string', [{ field: 'token', message: 'must be a non-empty string' }]);
+  if (token.includes("'")) throw notValid('token contains an apostrophe', [{ field: 'token', message: 'contains an apostrophe' }]);
   return token;
 }
 
@@ -53,17 +54,23 @@ export function validateEndpointUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch (err) {
-    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { cause: err });
+    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { cause: err, fields: [{ field: 'url', message: 'is not a URL' }] });
   }
   if (parsed.protocol !== 'wss:') {
-    throw new EndpointError('NBWSS_ERR_INVALID_PROTOCOL', GuideMessages.invalidProtocol, { detail: `url scheme is ${parsed.protocol.replace(/:$/, '')}` });
+    const detail = `url scheme is ${parsed.protocol.replace(/:$/, '')}`;
+    throw new EndpointError('NBWSS_ERR_INVALID_PROTOCOL', GuideMessages.invalidProtocol, { detail, fields: [{ field: 'url', message: `must be wss://, ${detail}` }] });
   }
-  if (parsed.hostname === '') throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'no host' });
+  if (parsed.hostname === '') throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'no host', fields: [{ field: 'url', message: 'has no host' }] });
   // `new URL` drops an empty fragment (`…/p#`): look at the text too.
-  if (url.includes('#')) throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'a WebSocket URL cannot have a #fragment' });
+  if (url.includes('#')) {
+    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(url), { detail: 'a WebSocket URL cannot have a #fragment', fields: [{ field: 'url', message: 'cannot have a #fragment' }] });
+  }
   if (parsed.username !== '' || parsed.password !== '') {
     const masked = url.replace(/^(wss:\/\/)[^@/?#]*@/i, '$1***@');
-    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(masked), { detail: 'user:password@ is not allowed in the url (the token is the credential)' });
+    throw new EndpointError('NBWSS_ERR_MALFORMED_URL', GuideMessages.malformedUrl(masked), {
+      detail: 'user:password@ is not allowed in the url (the token is the credential)',
+      fields: [{ field: 'url', message: 'cannot hold user:password@ (the token is the credential)' }],
+    });
   }
   return parsed;
 }
@@ -84,24 +91,28 @@ export function parseEndpointDetails(input: string | Uint8Array): EndpointDetail
     parsed = readJson(text);
   } catch (err) {
     // The reader never quotes the text (it could hold the token): its message names only the place.
-    if (err instanceof JsonInputError) throw notValid(err.message);
+    if (err instanceof JsonInputError) {
+      const field = err.path?.[0];
+      throw notValid(err.message, typeof field === 'string' ? [{ field, message: err.message.replace(/^field [^:]*: /, '') }] : []);
+    }
     throw err;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw notValid('not one JSON object');
   const obj = parsed as Record<string, unknown>;
   const keys = Object.keys(obj);
   const missing = ENDPOINT_MEMBERS.filter((k) => !Object.hasOwn(obj, k));
-  if (missing.length > 0) throw notValid(`missing member ${missing.join(', ')}`);
+  if (missing.length > 0) throw notValid(`missing member ${missing.join(', ')}`, missing.map((field) => ({ field, message: 'is missing' })));
   const extra = keys.filter((k) => !(ENDPOINT_MEMBERS as readonly string[]).includes(k));
-  if (extra.length > 0) throw notValid(`unexpected member ${extra.join(', ')}`);
+  if (extra.length > 0) throw notValid(`unexpected member ${extra.join(', ')}`, extra.map((field) => ({ field, message: 'is not an endpoint member' })));
 
-  if (typeof obj.priority !== 'number' || !Number.isFinite(obj.priority)) throw notValid('priority must be a number');
+  const problem = (field: string, message: string) => notValid(`${field} ${message}`, [{ field, message }]);
+  if (typeof obj.priority !== 'number' || !Number.isFinite(obj.priority)) throw problem('priority', 'must be a number');
   for (const k of ['token', 'groupId', 'hostName', 'url'] as const) {
     const v = obj[k];
-    if (typeof v !== 'string') throw notValid(`${k} must be a string`);
-    if (v.trim() === '') throw notValid(`${k} is empty`);
+    if (typeof v !== 'string') throw problem(k, 'must be a string');
+    if (v.trim() === '') throw problem(k, 'is empty');
     // `\u0027` passes the text check above but decodes to an apostrophe.
-    if (v.includes("'")) throw notValid(`${k} contains an apostrophe`);
+    if (v.includes("'")) throw problem(k, 'contains an apostrophe');
   }
   const details: EndpointDetails = {
     token: obj.token as string,

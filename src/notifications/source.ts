@@ -48,10 +48,11 @@ export function prepareNotifications(object: unknown, data: unknown): { object: 
     try {
       text = JSON.stringify(d);
     } catch (err) {
-      throw new NotificationValidationError(`${type} data[${i}] cannot be serialized as JSON: ${(err as Error).message}`, { cause: err });
+      throw new NotificationValidationError(`${type} data[${i}] cannot be serialized as JSON: ${(err as Error).message}`, { cause: err, fields: [{ field: `data[${i}]`, message: 'cannot be serialized as JSON' }] });
     }
     if (text.length * 3 > MAX_NOTIFICATION_BYTES && Buffer.byteLength(text) > MAX_NOTIFICATION_BYTES) {
-      throw new NotificationValidationError(`${type} data[${i}] is ${Buffer.byteLength(text)} bytes serialized; at most ${MAX_NOTIFICATION_BYTES} fit in one request`);
+      const message = `is ${Buffer.byteLength(text)} bytes serialized; at most ${MAX_NOTIFICATION_BYTES} fit in one request`;
+      throw new NotificationValidationError(`${type} data[${i}] ${message}`, { fields: [{ field: `data[${i}]`, message }] });
     }
     return { object: type, data: text };
   });

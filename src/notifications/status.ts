@@ -133,3 +133,18 @@ export function readDeliveryStatus(outbox: OutboxStore, settings: StatusSettings
     warnings: groups.map((g) => groupWarning(g, settings)).filter((w): w is string => w !== undefined),
   };
 }
+
+/** {@link DeliveryStatus} as JSON for scripts (`nbwss status --json`): times as ISO 8601 strings, like the admin API. */
+export function deliveryStatusJson(status: DeliveryStatus): unknown {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    ...status,
+    at: iso(status.at),
+    groups: status.groups.map((g) => ({
+      ...g,
+      inflight: g.inflight ? { ...g.inflight, firstSentAt: iso(g.inflight.firstSentAt) } : null,
+      lastAckedAt: iso(g.lastAckedAt),
+      deleted: g.deleted ? { at: iso(g.deleted.at), expiresAt: iso(g.deleted.expiresAt) } : null,
+    })),
+  };
+}

@@ -1,4 +1,4 @@
-import { NotificationValidationError } from '../errors.js';
+import { NotificationValidationError, type FieldError } from '../errors.js';
 import type { NotificationObject } from './messages.js';
 import { summarize } from './summary.js';
 
@@ -107,24 +107,29 @@ export function isValidNotification(object: NotificationObject, data: unknown): 
   return true;
 }
 
-/** Problems with one notification data object, each naming the field (empty when valid). */
-export function notificationProblems(object: NotificationObject, data: unknown, where = 'data'): string[] {
+/** Problems with one notification data object, as fields (`data.jobId`, `data[3].state`) and messages (empty when valid). */
+export function notificationFieldErrors(object: NotificationObject, data: unknown, where = 'data'): FieldError[] {
   if (isValidNotification(object, data)) return [];
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [`${object} ${where} must be a JSON object`];
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [{ field: where, message: 'must be a JSON object' }];
   const d = data as Record<string, unknown>;
-  const problems: string[] = [];
+  const problems: FieldError[] = [];
   for (const [field, rule] of Object.entries(NOTIFICATION_FIELDS[object])) {
-    if (!(field in d)) problems.push(`${object} ${where}.${field} is missing (must be ${describe(rule)})`);
-    else if (!check(rule, d[field])) problems.push(`${object} ${where}.${field} must be ${describe(rule)}, got ${summarize(d[field])}`);
+    if (!(field in d)) problems.push({ field: `${where}.${field}`, message: `is missing (must be ${describe(rule)})` });
+    else if (!check(rule, d[field])) problems.push({ field: `${where}.${field}`, message: `must be ${describe(rule)}, got ${summarize(d[field])}` });
   }
   return problems;
+}
+
+/** Problems with one notification data object, each a sentence naming the field (empty when valid). */
+export function notificationProblems(object: NotificationObject, data: unknown, where = 'data'): string[] {
+  return notificationFieldErrors(object, data, where).map((p) => `${object} ${p.field} ${p.message}`);
 }
 
 /** Parse the object type given on a command line or API call (case-insensitive). */
 export function parseNotificationObject(value: unknown): NotificationObject {
   const v = typeof value === 'string' ? value.toUpperCase() : value;
   if (v === 'JOB' || v === 'IMAGE') return v;
-  throw new NotificationValidationError(`object must be JOB or IMAGE, got ${summarize(value)}`);
+  throw new NotificationValidationError(`object must be JOB or IMAGE, got ${summarize(value)}`, { fields: [{ field: 'object', message: `must be JOB or IMAGE, got ${summarize(value)}` }] });
 }
 
 /**
@@ -133,11 +138,11 @@ export function parseNotificationObject(value: unknown): NotificationObject {
  */
 export function validateNotifications(object: NotificationObject, input: unknown): Record<string, unknown>[] {
   const list = Array.isArray(input) ? input : [input];
-  if (list.length === 0) throw new NotificationValidationError(`${object}: no notification given (empty array)`);
+  if (list.length === 0) throw new NotificationValidationError(`${object}: no notification given (empty array)`, { fields: [{ field: 'data', message: 'no notification given (empty array)' }] });
   let valid = true;
   for (let i = 0; i < list.length && valid; i++) valid = isValidNotification(object, list[i]);
   if (valid) return list as Record<string, unknown>[];
-  const problems = list.flatMap((d, i) => notificationProblems(object, d, Array.isArray(input) ? `data[${i}]` : 'data'));
-  if (problems.length > 0) throw new NotificationValidationError(problems.join('; '));
+  const fields = list.flatMap((d, i) => notificationFieldErrors(object, d, Array.isArray(input) ? `data[${i}]` : 'data'));
+  if (fields.length > 0) throw new NotificationValidationError(fields.map((p) => `${object} ${p.field} ${p.message}`).join('; '), { fields });
   return list as Record<string, unknown>[];
 }

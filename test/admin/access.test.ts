@@ -77,7 +77,7 @@ describe('with admin.token', () => {
       ['GET', '/api/endpoints/x/monitor'],
       ['GET', '/api/groups'],
       ['POST', '/api/notifications'],
-      ['GET', '/api/realization?request_id=x'],
+      ['GET', '/api/realization?requestId=x'],
       ['GET', '/api/events'],
       ['GET', '/metrics'],
       ['GET', '/healthz'],

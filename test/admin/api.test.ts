@@ -45,10 +45,10 @@ describe('admin API: endpoints', () => {
       expect((await a.json('GET', '/api/endpoints')).body.endpoints).toEqual([]); // validate stores nothing
 
       // the file's text is accepted as well (what the console uploads)
-      const added = await a.json<{ endpoint: Record<string, unknown>; request_id: string }>('POST', '/api/endpoints', { details: JSON.stringify(details), fingerprint: validated.body.certificate.fingerprint256 });
+      const added = await a.json<{ endpoint: Record<string, unknown>; requestId: string }>('POST', '/api/endpoints', { details: JSON.stringify(details), fingerprint: validated.body.certificate.fingerprint256 });
       expect(added.status).toBe(201);
       expect(added.body.endpoint).toMatchObject({ hostName: '127.0.0.3', groupId: 'G3', priority: 2, state: 'ACTIVATED' });
-      expect(added.headers.get('x-request-id')).toBe(added.body.request_id);
+      expect(added.headers.get('x-request-id')).toBe(added.body.requestId);
       expect(added.headers.get('location')).toBe('/api/endpoints/127.0.0.3');
       expect(JSON.stringify(added.body)).not.toContain('secret-3');
 
@@ -75,7 +75,7 @@ describe('admin API: endpoints', () => {
         [{ details: { ...details, groupId: "it's" }, acceptCertificate: true }, 400, 'NBWSS_ERR_JSON_NOT_VALID', /^JSON contents not valid$/],
         [{ details: { ...details, extra: 1 }, acceptCertificate: true }, 400, 'NBWSS_ERR_JSON_NOT_VALID'],
         [{ details: '{"token":"SECRET-IN-BAD-JSON",' }, 400, 'NBWSS_ERR_JSON_NOT_VALID'],
-        [{ fingerprint: ep.fingerprint256 }, 400, 'NBWSS_ERR_HTTP_BAD_REQUEST', /missing member details/],
+        [{ fingerprint: ep.fingerprint256 }, 400, 'NBWSS_ERR_HTTP_BAD_REQUEST', /details is missing/],
         [[details], 400, 'NBWSS_ERR_HTTP_BAD_REQUEST', /JSON object/],
         [{ details: { ...details, url: 'wss://127.0.0.4:1/none' }, acceptCertificate: true }, 502, 'NBWSS_ERR_UNREACHABLE', /Unable to establish connection/],
       ];
@@ -107,7 +107,7 @@ describe('admin API: endpoints', () => {
       const huge = await a.json<ErrorBody>('POST', '/api/endpoints', { details, pad: 'x'.repeat(300 * 1024) });
       expect(huge).toMatchObject({ status: 413, body: { error: { code: 'NBWSS_ERR_HTTP_BODY_TOO_LARGE' } } });
       const validateBad = await a.json<ErrorBody>('POST', '/api/endpoints/validate', { details: { ...details, priority: '1' } });
-      expect(validateBad).toMatchObject({ status: 400, body: { error: { code: 'NBWSS_ERR_JSON_NOT_VALID' } } });
+      expect(validateBad).toMatchObject({ status: 400, body: { error: { code: 'NBWSS_ERR_JSON_NOT_VALID', errors: [{ field: 'details.priority', message: 'must be a number' }] } } });
       expect((await a.json<{ endpoints: unknown[] }>('GET', '/api/endpoints')).body.endpoints).toEqual([]);
     } finally {
       await ep.close();
@@ -120,17 +120,17 @@ describe('admin API: endpoints', () => {
       ['POST', '/api/endpoints/127.0.0.2/deactivate', 'DEACTIVATED'],
       ['POST', '/api/endpoints/127.0.0.2/activate', 'ACTIVATED'],
     ] as const) {
-      const res = await a.json<{ request_id: string; state: string }>(method, path);
+      const res = await a.json<{ requestId: string; state: string }>(method, path);
       expect(res.status).toBe(202);
       expect(res.body.state).toBe(state);
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-      expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
+      expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
       expect((await a.json<{ state: string }>('GET', '/api/endpoints/127.0.0.2')).body.state).toBe(state);
     }
-    const del = await a.json<{ request_id: string; deleted: boolean }>('DELETE', '/api/endpoints/127.0.0.2');
+    const del = await a.json<{ requestId: string; deleted: boolean }>('DELETE', '/api/endpoints/127.0.0.2');
     expect(del.status).toBe(202);
     expect(del.body.deleted).toBe(true);
-    expect(del.headers.get('x-request-id')).toBe(del.body.request_id);
+    expect(del.headers.get('x-request-id')).toBe(del.body.requestId);
     for (const [method, path] of [
       ['POST', '/api/endpoints/127.0.0.2/activate'],
       ['POST', '/api/endpoints/127.0.0.2/deactivate'],
@@ -170,7 +170,7 @@ describe('admin API: endpoints', () => {
 describe('admin API: groups and notifications', () => {
   it('GET /api/groups shows the connected endpoint, cursor, backlog, oldest pending age and the in-flight batch', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1', faults: { dropAcks: true } }] });
-    const raised = await a.json<{ firstSeq: number; lastSeq: number; count: number; request_id: string }>('POST', '/api/notifications', {
+    const raised = await a.json<{ firstSeq: number; lastSeq: number; count: number; requestId: string }>('POST', '/api/notifications', {
       object: 'image',
       data: [
         { backupId: 'vm1_1', operationId: 'CREATE', clientName: 'vm1', clientType: 'VMWARE', backupTime: 1700000000, createdTime: 1700000100 },
@@ -179,7 +179,7 @@ describe('admin API: groups and notifications', () => {
     });
     expect(raised.status).toBe(202);
     expect(raised.body).toMatchObject({ object: 'IMAGE', count: 2 });
-    expect(raised.headers.get('x-request-id')).toBe(raised.body.request_id);
+    expect(raised.headers.get('x-request-id')).toBe(raised.body.requestId);
     await a.endpoints[0]!.waitFor('notification');
     const res = await a.json<{ groups: Record<string, unknown>[] }>('GET', '/api/groups');
     expect(res.status).toBe(200);
@@ -188,16 +188,16 @@ describe('admin API: groups and notifications', () => {
     expect(g!.oldestPendingAgeMs).toEqual(expect.any(Number));
     expect(Date.parse(g!.connectedSince as string)).toBeGreaterThan(0);
     // Never acknowledged: the realization of the notification says so.
-    const r = await a.json<{ state: string; details: { groupId: string; state: string }[] }>('GET', `/api/realization?request_id=${raised.body.request_id}`);
+    const r = await a.json<{ state: string; details: { groupId: string; state: string }[] }>('GET', `/api/realization?requestId=${raised.body.requestId}`);
     expect(r.body).toMatchObject({ state: 'in_progress', details: [{ groupId: 'G1', state: 'in_progress' }] });
   });
 
   it('POST /api/notifications validates like nbwss notify and is in sync once every group acknowledged', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }, { host: '127.0.0.3', group: 'G2' }] });
     const job = { jobId: 1, parentJobId: 0, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1700000000, policyName: 'p', policyType: 'VMWARE', scheduleType: 'FULL', clientName: 'vm1' };
-    const ok = await a.json<{ request_id: string; count: number }>('POST', '/api/notifications', { object: 'JOB', data: job });
+    const ok = await a.json<{ requestId: string; count: number }>('POST', '/api/notifications', { object: 'JOB', data: job });
     expect(ok.status).toBe(202);
-    const synced = await a.json<{ state: string; details: { groupId: string; state: string }[] }>('GET', `/api/realization?wait=10&request_id=${ok.body.request_id}`);
+    const synced = await a.json<{ state: string; details: { groupId: string; state: string }[] }>('GET', `/api/realization?wait=10&requestId=${ok.body.requestId}`);
     expect(synced.body.state).toBe('in_sync');
     expect(synced.body.details.map((d) => [d.groupId, d.state])).toEqual([
       ['G1', 'in_sync'],
@@ -208,7 +208,7 @@ describe('admin API: groups and notifications', () => {
       [{ object: 'JOB', data: { jobId: 1 } }, /parentJobId|jobType/],
       [{ object: 'VM', data: job }, /JOB or IMAGE/],
       [{ data: job }, /JOB or IMAGE/],
-      [{ object: 'JOB' }, /missing member data/],
+      [{ object: 'JOB' }, /data is missing/],
       [{ object: 'JOB', data: job, extra: true }, /unexpected member/],
     ];
     for (const [body, message] of bad) {
@@ -229,13 +229,18 @@ describe('admin API: protocol', () => {
     expect(wrong).toMatchObject({ status: 405, body: { error: { code: 'NBWSS_ERR_HTTP_METHOD' } } });
     expect(wrong.headers.get('allow')).toBe('GET, HEAD, POST');
     expect((await a.json('DELETE', '/api/groups')).status).toBe(405);
-    expect(await a.json('GET', '/api/realization')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/request_id/) } } });
-    expect((await a.json('GET', '/api/realization?request_id=x&wait=61')).status).toBe(400);
-    expect((await a.json('GET', '/api/realization?request_id=x&wait=abc')).status).toBe(400);
-    expect(await a.json('GET', '/api/realization?request_id=never-given')).toEqual({
+    expect(await a.json('GET', '/api/realization')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/requestId/) } } });
+    expect(await a.json('GET', '/api/realization?requestId=x&wait=61')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'NBWSS_ERR_HTTP_BAD_REQUEST', errors: [{ field: 'wait', message: 'must be a number of seconds from 0 to 60' }] } },
+    });
+    // the spelling of earlier versions is still understood
+    expect((await a.json('GET', '/api/realization?request_id=never-given')).body).toEqual({ requestId: 'never-given', state: 'unknown', details: [] });
+    expect((await a.json('GET', '/api/realization?requestId=x&wait=abc')).status).toBe(400);
+    expect(await a.json('GET', '/api/realization?requestId=never-given')).toEqual({
       status: 200,
       headers: expect.anything(),
-      body: { request_id: 'never-given', state: 'unknown', details: [] },
+      body: { requestId: 'never-given', state: 'unknown', details: [] },
     });
     const head = await a.call('HEAD', '/healthz');
     expect(head.status).toBe(200);

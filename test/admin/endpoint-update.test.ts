@@ -13,7 +13,7 @@ const HOUR = { 'connectionInfo.period': 3600 };
 interface View {
   state: string;
   change: { kind: string };
-  details: { hostName: string; state: string; connected_endpoint?: string }[];
+  details: { hostName: string; state: string; connectedEndpoint?: string }[];
 }
 
 describe('PATCH /api/endpoints/{hostName}', () => {
@@ -28,11 +28,11 @@ describe('PATCH /api/endpoints/{hostName}', () => {
       changed: ['priority'],
       redial: false,
       appliesWhen: expect.stringContaining('no preemption'),
-      request_id: id,
+      requestId: id,
     });
-    expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body).toMatchObject({ state: 'in_progress', change: { kind: 'update' } });
+    expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body).toMatchObject({ state: 'in_progress', change: { kind: 'update' } });
     await a.daemon.scheduler.tickNow();
-    expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body.state).toBe('in_sync');
+    expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body.state).toBe('in_sync');
     expect(a.daemon.scheduler.connections().get('G1')).toBe(conn); // kept: no preemption
     const list = await a.json<{ endpoints: { hostName: string; priority: number }[] }>('GET', '/api/endpoints');
     expect(list.body.endpoints).toEqual([expect.objectContaining({ hostName: '127.0.0.2', priority: 4 })]);
@@ -62,12 +62,12 @@ describe('PATCH /api/endpoints/{hostName}', () => {
       expect(res.body).toMatchObject({ changed: ['url', 'certificate'], redial: true, endpoint: { url: moved.url, fingerprint: moved.fingerprint256 }, certificate: { fingerprint256: moved.fingerprint256 } });
       expect(res.body.certificate).not.toHaveProperty('pem');
       const id = res.headers.get('x-request-id')!;
-      expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body.state).toBe('in_progress');
+      expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body.state).toBe('in_progress');
       expect(a.endpoints[0]!.stats().connectedSockets).toBe(1); // still on the old url until the run
       await a.daemon.scheduler.tickNow();
       expect(a.endpoints[0]!.stats().connectedSockets).toBe(0);
       expect(moved.stats().connectedSockets).toBe(1);
-      expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body).toMatchObject({ state: 'in_sync', details: [{ hostName: '127.0.0.2', state: 'in_sync' }] });
+      expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body).toMatchObject({ state: 'in_sync', details: [{ hostName: '127.0.0.2', state: 'in_sync' }] });
     } finally {
       await moved.close();
     }

@@ -3,60 +3,9 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { EventHub } from '../../src/admin/events.js';
-import { sample, startAdminDaemon } from './helpers.js';
+import { sample, sseClient, startAdminDaemon } from './helpers.js';
 
 /** The event stream (GET /api/events): live state changes; a client that stops reading is dropped. */
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** An SSE client over fetch that collects events and resolves `next(predicate)` when one matches. */
-async function sseClient(url: string) {
-  const abort = new AbortController();
-  onTestFinished(() => abort.abort());
-  const res = await fetch(url, { signal: abort.signal });
-  const events: SseEvent[] = [];
-  const waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }[] = [];
-  const closed = (async () => {
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += value;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!event || data === undefined) continue;
-          const e = { event, data: JSON.parse(data) as Record<string, unknown> };
-          events.push(e);
-          for (const w of [...waiters]) {
-            if (w.pred(e)) {
-              waiters.splice(waiters.indexOf(w), 1);
-              w.resolve(e);
-            }
-          }
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  const next = (pred: (e: SseEvent) => boolean) =>
-    new Promise<SseEvent>((resolve) => {
-      const seen = events.find(pred);
-      if (seen) resolve(seen);
-      else waiters.push({ pred, resolve });
-    });
-  await next((e) => e.event === 'hello');
-  return { res, events, next, closed, abort: () => abort.abort() };
-}
 
 describe('GET /api/events', () => {
   it('streams connection state changes, endpoint changes and their realization', async () => {
@@ -66,10 +15,10 @@ describe('GET /api/events', () => {
     const down = client.next((e) => e.event === 'connection' && e.data.state === 'DISCONNECTED');
     const res = await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
     const id = res.headers.get('x-request-id');
-    expect((await client.next((e) => e.event === 'endpoint')).data).toMatchObject({ action: 'deactivate', hostName: '127.0.0.2', groupId: 'G1', request_id: id });
+    expect((await client.next((e) => e.event === 'endpoint')).data).toMatchObject({ action: 'deactivate', hostName: '127.0.0.2', groupId: 'G1', requestId: id });
     await a.daemon.scheduler.tickNow();
     expect((await down).data).toMatchObject({ groupId: 'G1', hostName: '127.0.0.2', state: 'DISCONNECTED', code: 1000, reason: 'endpoint deleted or deactivated' });
-    expect((await client.next((e) => e.event === 'realization' && e.data.request_id === id)).data).toMatchObject({ state: 'in_sync' });
+    expect((await client.next((e) => e.event === 'realization' && e.data.requestId === id)).data).toMatchObject({ state: 'in_sync' });
     expect((await client.next((e) => e.event === 'tick')).data).toMatchObject({ connected: 0 });
 
     const up = client.next((e) => e.event === 'connection' && e.data.state === 'CONNECTED');

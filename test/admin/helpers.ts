@@ -123,3 +123,58 @@ export async function startCorruptDaemon(): Promise<{ daemon: DaemonHandle; base
   if (!daemon.store.fault) await once(daemon.store, 'fault');
   return { daemon, base, endpoint, dir };
 }
+
+/** One Server-Sent Event as parsed by {@link sseClient}. */
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** An SSE client over fetch that collects events and resolves `next(predicate)` when one matches. */
+export async function sseClient(url: string, init: RequestInit = {}) {
+  const abort = new AbortController();
+  onTestFinished(() => abort.abort());
+  const res = await fetch(url, { ...init, signal: abort.signal });
+  const events: SseEvent[] = [];
+  const waiters: { pred: (e: SseEvent) => boolean; resolve: (e: SseEvent) => void }[] = [];
+  const closed = (async () => {
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += value;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          if (!event || data === undefined) continue;
+          const e: SseEvent = { event, data: JSON.parse(data) as Record<string, unknown>, ...(id === undefined ? {} : { id }) };
+          events.push(e);
+          for (const w of [...waiters]) {
+            if (w.pred(e)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.resolve(e);
+            }
+          }
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  const next = (pred: (e: SseEvent) => boolean) =>
+    new Promise<SseEvent>((resolve) => {
+      const seen = events.find(pred);
+      if (seen) resolve(seen);
+      else waiters.push({ pred, resolve });
+    });
+  await next((e) => e.event === 'hello');
+  return { res, events, next, closed, abort: () => abort.abort() };
+}
+

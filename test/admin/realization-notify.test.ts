@@ -72,7 +72,7 @@ describe('realization of notify requests', () => {
     delivery.groups = [group('G1', 7), group('G2', 9, null)];
     delivery.emit('batchAcked');
     const changed: string[] = [];
-    tracker.on('changed', (v) => changed.push(`${v.request_id}:${v.state}`));
+    tracker.on('changed', (v) => changed.push(`${v.requestId}:${v.state}`));
     clock.advance(250);
     expect(changed).toEqual([`${id}:in_sync`]);
     delivery.emit('batchAcked');

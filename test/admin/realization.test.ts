@@ -9,10 +9,10 @@ import { detailsOf, startAdminDaemon } from './helpers.js';
  */
 
 interface View {
-  request_id: string;
+  requestId: string;
   state: string;
-  change: { kind: string; hostName?: string; in_sync_at?: string };
-  details: { groupId: string; hostName: string | null; state: string; failure_message?: string; connected_endpoint?: string }[];
+  change: { kind: string; hostName?: string; inSyncAt?: string };
+  details: { groupId: string; hostName: string | null; state: string; failureMessage?: string; connectedEndpoint?: string }[];
 }
 
 const HOUR = { 'connectionInfo.period': 3600 };
@@ -25,13 +25,13 @@ describe('realization state', () => {
       const added = await a.call('POST', '/api/endpoints', { details: detailsOf(ep, 'G3'), fingerprint: ep.fingerprint256 });
       expect(added.status).toBe(201);
       const id = added.headers.get('x-request-id')!;
-      const before = await a.json<View>('GET', `/api/realization?request_id=${id}`);
-      expect(before.body).toMatchObject({ request_id: id, state: 'in_progress', change: { kind: 'add', hostName: '127.0.0.3' }, details: [{ groupId: 'G3', hostName: '127.0.0.3', state: 'in_progress' }] });
-      expect(before.body.details[0]!.failure_message).toBeUndefined();
+      const before = await a.json<View>('GET', `/api/realization?requestId=${id}`);
+      expect(before.body).toMatchObject({ requestId: id, state: 'in_progress', change: { kind: 'add', hostName: '127.0.0.3' }, details: [{ groupId: 'G3', hostName: '127.0.0.3', state: 'in_progress' }] });
+      expect(before.body.details[0]!.failureMessage).toBeUndefined();
       await a.daemon.scheduler.tickNow();
-      const after = await a.json<View>('GET', `/api/realization?request_id=${id}`);
+      const after = await a.json<View>('GET', `/api/realization?requestId=${id}`);
       expect(after.body).toMatchObject({ state: 'in_sync', details: [{ groupId: 'G3', hostName: '127.0.0.3', state: 'in_sync' }] });
-      expect(Date.parse(after.body.change.in_sync_at!)).toBeGreaterThan(0);
+      expect(Date.parse(after.body.change.inSyncAt!)).toBeGreaterThan(0);
       expect(ep.stats().connectedSockets).toBe(1);
     } finally {
       await ep.close();
@@ -47,11 +47,11 @@ describe('realization state', () => {
       const res = await a.call(method, path);
       expect(res.status).toBe(202);
       const id = res.headers.get('x-request-id')!;
-      const before = await a.json<View>('GET', `/api/realization?request_id=${id}`);
+      const before = await a.json<View>('GET', `/api/realization?requestId=${id}`);
       expect(before.body).toMatchObject({ state: 'in_progress', change: { kind }, details: [{ groupId: group, hostName: host, state: 'in_progress' }] });
       expect(a.daemon.scheduler.connections().get(group)?.hostName).toBe(host); // still connected: nothing applied yet
       await a.daemon.scheduler.tickNow();
-      const after = await a.json<View>('GET', `/api/realization?request_id=${id}`);
+      const after = await a.json<View>('GET', `/api/realization?requestId=${id}`);
       expect(after.body).toMatchObject({ state: 'in_sync', details: [{ groupId: group, hostName: host, state: 'in_sync' }] });
       expect(a.daemon.scheduler.connections().has(group)).toBe(false);
     }
@@ -65,13 +65,13 @@ describe('realization state', () => {
       const id = added.headers.get('x-request-id')!;
       const info = await a.daemon.scheduler.tickNow();
       expect(info.failures).toBe(1);
-      const view = await a.json<View>('GET', `/api/realization?request_id=${id}`);
+      const view = await a.json<View>('GET', `/api/realization?requestId=${id}`);
       expect(view.body.state).toBe('in_progress');
-      expect(view.body.details).toEqual([{ groupId: 'G4', hostName: '127.0.0.4', state: 'in_progress', failure_message: expect.stringMatching(/rejected the CONNECT REQUEST \(valid: false\)/) }]);
+      expect(view.body.details).toEqual([{ groupId: 'G4', hostName: '127.0.0.4', state: 'in_progress', failureMessage: expect.stringMatching(/rejected the CONNECT REQUEST \(valid: false\)/) }]);
       // Fixed at the endpoint: the next run connects, and the request is in sync.
       ep.setFaults({ rejectToken: false });
       await a.daemon.scheduler.tickNow();
-      expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body.state).toBe('in_sync');
+      expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body.state).toBe('in_sync');
     } finally {
       await ep.close();
     }
@@ -83,10 +83,10 @@ describe('realization state', () => {
     try {
       const added = await a.call('POST', '/api/endpoints', { details: detailsOf(ep, 'G1', 1), fingerprint: ep.fingerprint256 });
       const id = added.headers.get('x-request-id')!;
-      expect((await a.json<View>('GET', `/api/realization?request_id=${id}`)).body.state).toBe('in_progress');
+      expect((await a.json<View>('GET', `/api/realization?requestId=${id}`)).body.state).toBe('in_progress');
       await a.daemon.scheduler.tickNow();
-      const view = await a.json<View>('GET', `/api/realization?request_id=${id}`);
-      expect(view.body).toMatchObject({ state: 'in_sync', details: [{ hostName: '127.0.0.3', state: 'in_sync', connected_endpoint: '127.0.0.2' }] });
+      const view = await a.json<View>('GET', `/api/realization?requestId=${id}`);
+      expect(view.body).toMatchObject({ state: 'in_sync', details: [{ hostName: '127.0.0.3', state: 'in_sync', connectedEndpoint: '127.0.0.2' }] });
     } finally {
       await ep.close();
     }
@@ -96,10 +96,10 @@ describe('realization state', () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: HOUR });
     const first = (await a.call('POST', '/api/endpoints/127.0.0.2/deactivate')).headers.get('x-request-id')!;
     const second = (await a.call('POST', '/api/endpoints/127.0.0.2/activate')).headers.get('x-request-id')!;
-    const old = await a.json<View>('GET', `/api/realization?request_id=${first}`);
-    expect(old.body).toMatchObject({ state: 'unknown', details: [{ failure_message: expect.stringMatching(/superseded/) }] });
+    const old = await a.json<View>('GET', `/api/realization?requestId=${first}`);
+    expect(old.body).toMatchObject({ state: 'unknown', details: [{ failureMessage: expect.stringMatching(/superseded/) }] });
     // Activating a connected endpoint is in sync at once.
-    expect((await a.json<View>('GET', `/api/realization?request_id=${second}`)).body.state).toBe('in_sync');
+    expect((await a.json<View>('GET', `/api/realization?requestId=${second}`)).body.state).toBe('in_sync');
   });
 
   it('?wait= answers as soon as the change is applied by the periodic run (no polling, no sleep)', async () => {
@@ -107,14 +107,14 @@ describe('realization state', () => {
     const res = await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
     const id = res.headers.get('x-request-id')!;
     const t0 = Date.now();
-    const view = await a.json<View>('GET', `/api/realization?request_id=${id}&wait=20`);
+    const view = await a.json<View>('GET', `/api/realization?requestId=${id}&wait=20`);
     expect(view.body.state).toBe('in_sync');
     expect(Date.now() - t0).toBeLessThan(5000);
     // A wait on a change that cannot complete returns in_progress when the wait is over.
     const ep = await createMockEndpoint({ host: '127.0.0.5', token: 't5', faults: { rejectToken: true } });
     try {
       const added = await a.call('POST', '/api/endpoints', { details: detailsOf(ep, 'G5'), acceptCertificate: true });
-      const pending = await a.json<View>('GET', `/api/realization?request_id=${added.headers.get('x-request-id')}&wait=0.5`);
+      const pending = await a.json<View>('GET', `/api/realization?requestId=${added.headers.get('x-request-id')}&wait=0.5`);
       expect(pending.body.state).toBe('in_progress');
     } finally {
       await ep.close();

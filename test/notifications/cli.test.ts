@@ -1,3 +1,4 @@
+import { conventionProblems } from '../helpers/json-conventions.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,10 @@ describe('nbwss status', () => {
       { groupId: 'g2', cursor: 0, backlog: 3, inflight: null },
     ]);
     expect(status.groups[0]!.oldestPendingAgeMs).toBeGreaterThanOrEqual(5000);
+    // times are ISO 8601 strings, as in the admin API (and every other convention of docs/operator.md)
+    expect(conventionProblems(status, 'status --json')).toEqual([]);
+    expect((status as unknown as { at: string }).at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect((status.groups[0]!.inflight as { firstSentAt: string }).firstSentAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     const missing = setup();
     const [human, none] = await Promise.all([runCli(['status', '--config', config]), runCli(['status', '--config', missing.config])]);
     expect(none.code).toBe(1);
