@@ -58,6 +58,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./check-endpoint.js')).registerCheckEndpointCommand,
   },
   {
+    name: 'config',
+    usage: '<command>',
+    summary: 'the configuration: show each key, its value and where it comes from; check a file without starting anything',
+    load: async () => (await import('./config.js')).registerConfigCommands,
+  },
+  {
     name: 'mock-endpoint',
     usage: '[options]',
     summary: 'run a mock cloud endpoint (wss://) that acknowledges notifications and sends COMMANDs, with fault switches',

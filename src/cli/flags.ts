@@ -1,5 +1,5 @@
 import { keyDef } from '../config/config.js';
-import { parseKind, type Parsed } from '../config/formats.js';
+import { parseKind, parseValue, type ParseResult, type Parsed } from '../config/formats.js';
 import type { ConfigKey, ValueKind } from '../config/keys.js';
 import { UsageError } from '../errors.js';
 
@@ -11,7 +11,10 @@ import { UsageError } from '../errors.js';
 
 /** The value of `flag` checked as `kind`; a {@link UsageError} naming the flag when it is not one. */
 export function flagValue(flag: string, kind: ValueKind, raw: string): Parsed {
-  const parsed = parseKind(kind, raw);
+  return checked(flag, raw, parseKind(kind, raw));
+}
+
+function checked(flag: string, raw: string, parsed: ParseResult): Parsed {
   if (!parsed.ok) throw new UsageError(`${flag} ${parsed.reason}, got ${JSON.stringify(raw)}`);
   return parsed.value;
 }
@@ -26,5 +29,5 @@ export function numberFlag(flag: string, kind: 'seconds' | 'secondsOrZero' | 'ms
  * format, named as the flag. Returns the override to hand to loadConfig, with its label.
  */
 export function keyFlag(flag: string, key: ConfigKey, raw: string): Parsed {
-  return flagValue(flag, keyDef(key)!.kind, raw);
+  return checked(flag, raw, parseValue(keyDef(key)!, raw));
 }

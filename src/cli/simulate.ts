@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { describeOrigin, type ConfigKey } from '../config/index.js';
-import { ConfigError, UsageError } from '../errors.js';
+import type { ConfigKey } from '../config/index.js';
 import { createLogger } from '../logger.js';
 import { startMockFromBaseUrl, type StartedMock } from '../netbackup-mock/start.js';
 import { World } from '../netbackup-mock/world.js';
 import { NotificationSource } from '../notifications/source.js';
 import type { NotificationObject } from '../protocol/messages.js';
-import { SCENARIO_NAMES, isScenarioName } from '../simulator/scenarios.js';
 import { Simulator } from '../simulator/simulator.js';
 import { Store } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
@@ -77,15 +75,8 @@ async function simulate(flags: SimulateFlags): Promise<number> {
     overrides[key] = raw;
     labels[key] = flag;
   }
-  const { config, sources } = loadCliConfig(flags, overrides, labels);
-  // Checked before anything is opened or served, so a typo leaves nothing running.
-  const unknown = config.simulator.scenarios.filter((n) => !isScenarioName(n));
-  if (unknown.length > 0) {
-    const message = `unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_NAMES.join(', ')})`;
-    const origin = sources['simulator.scenarios'];
-    if (origin.kind === 'override') throw new UsageError(`--scenarios: ${message}`);
-    throw new ConfigError(`simulator.scenarios (${describeOrigin(origin)}): ${message}`);
-  }
+  // Every value (scenario names included) is checked here, before anything is opened or served.
+  const { config } = loadCliConfig(flags, overrides, labels);
   const logger = createLogger({ level: cliLogLevel(config), ...(config.log.file ? { file: config.log.file } : { stream: process.stderr }) });
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
 

@@ -75,9 +75,14 @@ export function parseKind(kind: ValueKind, raw: string): ParseResult {
   }
 }
 
-/** Check one raw string value of a key. */
+/** Check one raw string value of a key: its kind, and its {@link KeyDef.choices} when it has some. */
 export function parseValue(def: KeyDef, raw: string): ParseResult {
-  return parseKind(def.kind, raw);
+  const parsed = parseKind(def.kind, raw);
+  if (parsed.ok && def.choices && Array.isArray(parsed.value)) {
+    const unknown = parsed.value.filter((item) => !def.choices!.includes(item));
+    if (unknown.length > 0) return { ok: false, reason: `names unknown ${unknown.length === 1 ? 'item' : 'items'} ${unknown.join(', ')} (known: ${def.choices.join(', ')})` };
+  }
+  return parsed;
 }
 
 /** The value `def.default` stands for (a list default is written comma-separated). */

@@ -43,6 +43,8 @@ export interface KeyDef {
   guide?: boolean;
   /** Never logged (redacted). */
   secret?: boolean;
+  /** For a `list`: the items allowed (the simulator's scenario names). */
+  choices?: readonly string[];
 }
 
 /** The pino levels accepted by `log.level`. */
@@ -83,7 +85,7 @@ export const KEYS = {
   'simulator.enabled': { kind: 'boolean', default: false, reload: 'restart', doc: 'Run the NetBackup event simulator in the daemon (needs netbackup.mock for the REST side to match).' },
   'simulator.seed': { kind: 'int', default: 1, unit: 'count', reload: 'restart', doc: 'Seed of the simulator: the same seed gives the same jobs and images.' },
   'simulator.jobsPerMinute': { kind: 'positiveNumber', default: 6, unit: 'jobs/min', reload: 'live', doc: 'Rate at which the simulator starts scenarios.' },
-  'simulator.scenarios': { kind: 'list', default: 'vmware,standard,restore,failed,expire,air', reload: 'live', doc: 'Scenarios the simulator picks from: vmware, standard, restore, failed, expire, air.' },
+  'simulator.scenarios': { kind: 'list', default: 'vmware,standard,restore,failed,expire,air', choices: ['vmware', 'standard', 'restore', 'failed', 'expire', 'air'], reload: 'live', doc: 'Scenarios the simulator picks from: vmware, standard, restore, failed, expire, air.' },
   'simulator.primaryName': { kind: 'string', default: 'nbu-primary.example.com', reload: 'restart', doc: 'Name of the simulated primary server (the client of VMware parent jobs).' },
   'simulator.pollInterval': { kind: 'seconds', default: 5, unit: 's', reload: 'restart', doc: 'How often the simulator polls job state, as NetBackup does: a state change becomes a notification at the next poll.' },
 } as const satisfies Record<string, KeyDef>;

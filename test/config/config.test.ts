@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changedKeys, envName, KEYS, loadConfig, parseValue, type LoadConfigOptions } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { SCENARIO_NAMES } from '../../src/simulator/scenarios.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Write `text` as a properties file in a temp folder; returns its path. */
@@ -285,6 +286,12 @@ describe('loadConfig: netbackup.baseUrl ending with /netbackup (issue 12 item 11
 });
 
 describe('parseValue and the key table', () => {
+  it('simulator.scenarios allows exactly the simulator\'s scenario names', () => {
+    expect(KEYS['simulator.scenarios'].choices).toEqual([...SCENARIO_NAMES]);
+    expect(parseValue(KEYS['simulator.scenarios'], 'vmware, air')).toEqual({ ok: true, value: ['vmware', 'air'] });
+    expect(parseValue(KEYS['simulator.scenarios'], 'vmware,tape,disk')).toEqual({ ok: false, reason: `names unknown items tape, disk (known: ${SCENARIO_NAMES.join(', ')})` });
+  });
+
   it('every default in the key table passes its own check', () => {
     for (const [key, def] of Object.entries(KEYS)) {
       expect(parseValue(def, String(def.default)).ok, key).toBe(true);

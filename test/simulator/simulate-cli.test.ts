@@ -64,7 +64,7 @@ describe('nbwss simulate', () => {
     const cases: [string[], RegExp][] = [
       [['--rate', 'abc'], /^nbwss: --rate must be a number greater than 0, got "abc"$/m],
       [['--rate', '0'], /^nbwss: --rate must be a number greater than 0, got "0"$/m],
-      [['--scenarios', 'vmware,tape'], /^nbwss: --scenarios: unknown scenario tape \(known: vmware, standard, restore, failed, expire, air\)$/m],
+      [['--scenarios', 'vmware,tape'], /^nbwss: --scenarios names unknown item tape \(known: vmware, standard, restore, failed, expire, air\), got "vmware,tape"$/m],
       [['--seed', '-1'], /^nbwss: --seed must be a whole number, 0 or more, got "-1"$/m],
       [['--poll-interval', '1e3'], /^nbwss: --poll-interval must be a number greater than 0 \(seconds, decimals allowed\), got "1e3"$/m],
       [['--first-job-id', '0'], /^nbwss: --first-job-id must be a whole number, 1 or more, got "0"$/m],
@@ -86,7 +86,7 @@ describe('nbwss simulate', () => {
     const { dir, config } = setup();
     const r = await runCli(['simulate', '--config', config, '--jobs', '1'], { cwd: dir, env: { NBWSS_SIMULATOR_SCENARIOS: 'vmware,tape' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('simulator.scenarios (environment variable NBWSS_SIMULATOR_SCENARIOS): unknown scenario tape');
+    expect(r.stderr).toContain('invalid value for simulator.scenarios: "vmware,tape" names unknown item tape (known: vmware, standard, restore, failed, expire, air) (environment variable NBWSS_SIMULATOR_SCENARIOS)');
   });
 
   it('warns when no server group exists, as notify does (issue 12 item 11)', async () => {
