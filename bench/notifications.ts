@@ -121,6 +121,8 @@ interface RunOptions {
 
 interface RunResult extends RunOptions {
   seconds: number;
+  /** CPU time of this process (user + system) per notification delivered to every group, µs: less sensitive to neighbours than wall time. */
+  cpuUs: number;
   perSecond: number;
   batchesPerSecond: number;
   p50: number;
@@ -200,6 +202,7 @@ async function run(cert: GeneratedCertificate, port: number, o: RunOptions): Pro
   });
 
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const chunk = o.rate > 0 ? Math.max(1, Math.round(o.rate / 100)) : 1000; // paced: every 10 ms
   let next = 1;
   while (next <= o.n) {
@@ -219,11 +222,12 @@ async function run(cert: GeneratedCertificate, port: number, o: RunOptions): Pro
     }
   }
   const end = await finished;
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (end - start) / 1000;
   const sorted = latencies.subarray(0, latencyCount).sort();
   await engine.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { ...o, seconds, perSecond: o.n / seconds, batchesPerSecond: batches / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { ...o, seconds, cpuUs: (cpu.user + cpu.system) / o.n, perSecond: o.n / seconds, batchesPerSecond: batches / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /** raise() commit strategies: one transaction per notification vs group commit of one event-loop turn. */
@@ -329,7 +333,7 @@ async function main(): Promise<void> {
   if (!NO_THIN) await run(cert, endpoint.port, { n: 20_000, groups: 1, maxBatchSize: 500, rate: 0, engine: 'thin' });
   const tree = AGAINST !== undefined ? previousTree(AGAINST) : undefined;
   console.log(
-    `groups  maxBatch  raised at        notifications  seconds  notifications/s  deliveries/s  batches/s  p50 ms  p99 ms   thin deliveries/s  ratio  target${tree ? `   |  at ${AGAINST}: deliveries/s  gain` : ''}`,
+    `groups  maxBatch  raised at        notifications  seconds  notifications/s  deliveries/s  batches/s  p50 ms  p99 ms  CPU µs/n   thin deliveries/s  thin CPU µs/n  ratio  target${tree ? `   |  at ${AGAINST}: deliveries/s  gain` : ''}`,
   );
   const cases: CaseResult[] = [];
   for (const [i, o] of runs.entries()) {
@@ -358,11 +362,12 @@ async function main(): Promise<void> {
     const how = o.rate > 0 ? `${fmt(o.rate)}/s paced` : 'full speed';
     const target = targetOf(c);
     console.log(
-      `${String(r.groups).padStart(6)}  ${String(r.maxBatchSize).padStart(8)}  ${how.padEnd(15)}  ${fmt(r.n).padStart(13)}  ${r.seconds.toFixed(2).padStart(7)}  ${fmt(r.perSecond).padStart(15)}  ${fmt(r.perSecond * r.groups).padStart(12)}  ${fmt(r.batchesPerSecond).padStart(9)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}   ${(c.thin ? fmt(c.thin.perSecond * c.thin.groups) : '-').padStart(17)}  ${(c.ratio !== undefined ? c.ratio.toFixed(2) : '-').padStart(5)}  ${(target ? `${target.text}: ${target.met ? 'met' : 'NOT MET'}` : '').padEnd(34)}${previous ? `   |  ${fmt(previous.perSecond * previous.groups).padStart(24)}  ${(r.perSecond / previous.perSecond).toFixed(2)}x` : ''}`,
+      `${String(r.groups).padStart(6)}  ${String(r.maxBatchSize).padStart(8)}  ${how.padEnd(15)}  ${fmt(r.n).padStart(13)}  ${r.seconds.toFixed(2).padStart(7)}  ${fmt(r.perSecond).padStart(15)}  ${fmt(r.perSecond * r.groups).padStart(12)}  ${fmt(r.batchesPerSecond).padStart(9)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ${r.cpuUs.toFixed(2).padStart(8)}   ${(c.thin ? fmt(c.thin.perSecond * c.thin.groups) : '-').padStart(17)}  ${(c.thin ? c.thin.cpuUs.toFixed(2) : '-').padStart(13)}  ${(c.ratio !== undefined ? c.ratio.toFixed(2) : '-').padStart(5)}  ${(target ? `${target.text}: ${target.met ? 'met' : 'NOT MET'}` : '').padEnd(34)}${previous ? `   |  ${fmt(previous.perSecond * previous.groups).padStart(24)}  ${(r.perSecond / previous.perSecond).toFixed(2)}x` : ''}`,
     );
   }
   console.log('\nnotifications/s: raised notifications / (last acknowledgement committed − first raise), every group acknowledged;');
   console.log('deliveries/s: the same × groups (each group gets every notification); batches/s: acknowledged requests, all groups.');
+  console.log('CPU µs/n: CPU time of this process (user + system, endpoint included) per raised notification, median run.');
   console.log('thin: bench/_thin-engine.ts on the same stack, same process run; ratio: median of nbwss/thin measured back to back.');
   if (tree) console.log(`at ${AGAINST}: the same case on nbwss as it was at that commit (child process, run just before); gain: this code / that.`);
   console.log('Latency: raise() call → acknowledgement committed, per notification and group. Full speed queues the whole');

@@ -28,16 +28,21 @@ export function readBatch(outbox: OutboxStore, cache: PayloadCache | undefined, 
   const builder = new PayloadBuilder();
   let nextEligibleAt: number | undefined;
   let lastRaisedAt = 0;
-  // with no delay every row is eligible: read the batch at once; else stop reading at the first row that waits
-  const rows = delayMs === 0 ? outbox.readAfter(cursorSeq, config.maxBatchSize) : outbox.rowsAfter(cursorSeq, config.maxBatchSize);
-  for (const row of rows) {
-    // eligibility is a prefix in seq order: the cursor cannot skip a row that is not yet eligible
-    if (row[3] > eligibleUntil) {
-      nextEligibleAt = row[3] + delayMs;
-      break;
+  if (delayMs === 0) {
+    // no delay: every row is eligible at once (even raised "later" than now by a clock set back), so raised_at is
+    // not read; the batch counts as raised now, which lets a group with a delay reuse it only once that has passed
+    for (const row of outbox.readAfter(cursorSeq, config.maxBatchSize)) if (!builder.add(row)) break;
+    lastRaisedAt = now;
+  } else {
+    // stop reading at the first row that waits: eligibility is a prefix in seq order (the cursor cannot skip a row)
+    for (const row of outbox.rowsAfter(cursorSeq, config.maxBatchSize)) {
+      if (row[3] > eligibleUntil) {
+        nextEligibleAt = row[3] + delayMs;
+        break;
+      }
+      if (!builder.add(row)) break;
+      if (row[3] > lastRaisedAt) lastRaisedAt = row[3];
     }
-    if (!builder.add(row)) break;
-    if (row[3] > lastRaisedAt) lastRaisedAt = row[3];
   }
   if (builder.count === 0) return { payload: undefined, nextEligibleAt };
   const payload = builder.build();

@@ -1,6 +1,6 @@
 import { MAX_FRAME_BYTES } from '../protocol/limits.js';
 import { PROTOCOL_VERSION, type NotificationObject } from '../protocol/messages.js';
-import type { OutboxRow } from '../store/outbox-store.js';
+import type { PayloadRow } from '../store/outbox-store.js';
 
 /** The largest frame an endpoint accepts (spec §7): a NOTIFICATION REQUEST is never bigger, serialized. */
 export { MAX_FRAME_BYTES } from '../protocol/limits.js';
@@ -109,7 +109,7 @@ export class PayloadBuilder {
    * Returns false, adding nothing, when the row does not belong in this request; the request is then complete
    * ({@link closed}), and later rows are refused too.
    */
-  add(row: OutboxRow): boolean {
+  add(row: PayloadRow): boolean {
     if (this.#closed) return false;
     const object = row[1];
     const data = row[2];
@@ -178,7 +178,7 @@ export class PayloadBuilder {
  * restart or failover). Rows are grouped by type without the ordering rule, so a batch recorded before that rule
  * existed is rebuilt with the same notifications too.
  */
-export function rebuildPayload(rows: readonly OutboxRow[]): Payload {
+export function rebuildPayload(rows: readonly PayloadRow[]): Payload {
   const builder = new PayloadBuilder({ maxFrameBytes: Number.POSITIVE_INFINITY, keepOrder: false });
   for (const row of rows) builder.add(row);
   return builder.build();

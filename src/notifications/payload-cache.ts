@@ -30,6 +30,8 @@ export class PayloadCache {
   readonly #maxBytes: number;
   readonly #entries = new Map<number, CachedPayload>();
   #bytes = 0;
+  /** Senders reading through this cache; unknown (every payload held) until {@link sharers} is set. */
+  #sharers = Number.POSITIVE_INFINITY;
   hits = 0;
   misses = 0;
 
@@ -37,8 +39,21 @@ export class PayloadCache {
     this.#maxBytes = maxBytes;
   }
 
+  /**
+   * How many senders read through this cache. With fewer than two nothing is held: no other group could reuse a
+   * payload, and keeping megabytes of them alive only makes the garbage collector copy them.
+   */
+  set sharers(n: number) {
+    this.#sharers = n;
+    if (n < 2) {
+      this.#entries.clear();
+      this.#bytes = 0;
+    }
+  }
+
   /** The payload built for the rows after `afterSeq` under `maxBatchSize`, if held. */
   get(afterSeq: number, maxBatchSize: number): CachedPayload | undefined {
+    if (this.#sharers < 2) return undefined;
     const entry = this.#entries.get(afterSeq);
     if (entry === undefined || entry.maxBatchSize !== maxBatchSize) {
       this.misses++;
@@ -50,7 +65,7 @@ export class PayloadCache {
 
   /** Hold a payload built for the rows after `afterSeq`. */
   set(afterSeq: number, entry: CachedPayload): void {
-    if (entry.bytes > this.#maxBytes) return;
+    if (this.#sharers < 2 || entry.bytes > this.#maxBytes) return;
     this.delete(afterSeq);
     this.#entries.set(afterSeq, entry);
     this.#bytes += entry.bytes;

@@ -111,6 +111,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     this.#watch?.stop();
     for (const sender of this.#senders.values()) sender.stop();
     this.#senders.clear();
+    if (this.#payloads) this.#payloads.sharers = 0;
   }
 
   /** A group's endpoint is CONNECTED: deliver through it (replacing the group's previous connection, if any). */
@@ -121,6 +122,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     previous?.stop();
     const sender = new GroupSender({ channel, outbox: this.#outbox, config: this.#config, clock: this.#clock, logger: this.#log, events: this, payloads: this.#payloads });
     this.#senders.set(channel.groupId, sender);
+    if (this.#payloads) this.#payloads.sharers = this.#senders.size;
     this.#log.debug({ groupId: channel.groupId, hostName: channel.hostName, connectionId: channel.connectionId }, 'notification sender attached');
     sender.start();
   }
@@ -131,6 +133,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     if (!sender || sender.channel !== channel) return;
     sender.stop();
     this.#senders.delete(channel.groupId);
+    if (this.#payloads) this.#payloads.sharers = this.#senders.size;
   }
 
   /** Notifications were raised in this process: wake every idle sender (wire to `NotificationSource` `raised`). */

@@ -88,10 +88,28 @@ function check(rule: FieldRule, v: unknown): boolean {
   return typeof v === 'string';
 }
 
-/** Each object type's fields as a list, for the allocation-free check of {@link isValidNotification}. */
-const FIELD_LISTS: Record<NotificationObject, readonly (readonly [string, FieldRule])[]> = {
-  JOB: Object.entries(NOTIFICATION_FIELDS.JOB),
-  IMAGE: Object.entries(NOTIFICATION_FIELDS.IMAGE),
+const isInt = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
+const isText = (v: unknown): boolean => typeof v === 'string' && v !== '';
+const isOneOf = (values: readonly string[], v: unknown): boolean => typeof v === 'string' && values.includes(v);
+
+/**
+ * {@link NOTIFICATION_FIELDS} written out with fixed property names, for the hot path of every raise: a property
+ * read by name is a cached lookup on objects of one shape, where a loop over the field names (`d[field]`) is a
+ * generic lookup each time. A test keeps these equal to the table (random objects judged both ways).
+ */
+const VALIDATORS: Record<NotificationObject, (d: Record<string, unknown>) => boolean> = {
+  JOB: (d) =>
+    isInt(d.jobId) &&
+    isInt(d.parentJobId) &&
+    isText(d.jobType) &&
+    isOneOf(JOB_STATES, d.state) &&
+    isInt(d.status) &&
+    isInt(d.startTime) &&
+    typeof d.policyName === 'string' &&
+    isText(d.policyType) &&
+    isText(d.scheduleType) &&
+    isText(d.clientName),
+  IMAGE: (d) => isText(d.backupId) && isOneOf(IMAGE_OPERATIONS, d.operationId) && isText(d.clientName) && isText(d.clientType) && isInt(d.backupTime) && isInt(d.createdTime),
 };
 
 /**
@@ -100,11 +118,7 @@ const FIELD_LISTS: Record<NotificationObject, readonly (readonly [string, FieldR
  */
 export function isValidNotification(object: NotificationObject, data: unknown): boolean {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
-  const d = data as Record<string, unknown>;
-  for (const [field, rule] of FIELD_LISTS[object]) {
-    if (!(field in d) || !check(rule, d[field])) return false;
-  }
-  return true;
+  return VALIDATORS[object](data as Record<string, unknown>);
 }
 
 /** Problems with one notification data object, as fields (`data.jobId`, `data[3].state`) and messages (empty when valid). */

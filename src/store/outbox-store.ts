@@ -21,6 +21,9 @@ export interface SeqRange {
   count: number;
 }
 
+/** The part of an outbox row a request is built from: `[seq, object, data]` (raw rows: no object per row). */
+export type PayloadRow = readonly [seq: number, object: NotificationObject, data: string, ...rest: unknown[]];
+
 /** One outbox row as the sender reads it: `[seq, object, data, raised_at]` (raw rows: no object per row). */
 export type OutboxRow = [seq: number, object: NotificationObject, data: string, raisedAt: number];
 
@@ -176,9 +179,13 @@ export class OutboxStore {
     const db = store.db;
     this.#baseSynchronous = Number(db.pragma('synchronous', { simple: true }));
     this.#stmts = {
+      // prepared once: db.pragma() prepares its statement on every call, twice per append
+      syncFull: db.prepare('PRAGMA synchronous = FULL'),
+      syncBase: db.prepare(`PRAGMA synchronous = ${this.#baseSynchronous}`),
       insert: db.prepare('INSERT INTO outbox (object, data, raised_at) VALUES (?, ?, ?)'),
       insertMany: db.prepare(`INSERT INTO outbox (object, data, raised_at) VALUES ${Array(MULTI_ROWS).fill('(?, ?, ?)').join(', ')}`),
       after: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
+      afterData: db.prepare('SELECT seq, object, data FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true),
       range: db.prepare('SELECT seq, object, data, raised_at FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq').raw(true),
       group: db.prepare('SELECT * FROM delivery_groups WHERE group_id = ?'),
       newest: db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)").pluck(),
@@ -233,24 +240,37 @@ export class OutboxStore {
    * Returns the seq range of each batch, in order.
    */
   append(batches: readonly AppendBatch[]): SeqRange[] {
-    const db = this.#store.db;
+    let next = this.appendAll(batches);
+    return batches.map(({ rows }) => {
+      const range = { firstSeq: rows.length > 0 ? next : 0, lastSeq: rows.length > 0 ? next + rows.length - 1 : 0, count: rows.length };
+      next += rows.length;
+      return range;
+    });
+  }
+
+  /**
+   * {@link append} for callers that number the batches themselves: returns the seq of the first row appended (the
+   * rows get consecutive seqs in batch order), 0 when there was no row. No range object per batch.
+   */
+  appendAll(batches: readonly AppendBatch[]): number {
     const raise = this.#baseSynchronous < 2;
-    if (raise) db.pragma('synchronous = FULL');
+    if (raise) this.#stmts.syncFull.run();
     try {
       return this.#store.guard('store notifications', () => this.#store.transaction(() => this.#insertAll(batches)));
     } finally {
-      if (raise) db.pragma(`synchronous = ${this.#baseSynchronous}`);
+      if (raise) this.#stmts.syncBase.run();
     }
   }
 
   /**
    * Insert every row, {@link MULTI_ROWS} per statement where possible (~17% faster than one row per statement).
    * Inside one write transaction AUTOINCREMENT assigns consecutive seqs, so each batch's range follows from the
-   * first seq; the last seq is checked against that.
+   * first seq; the last seq is checked against that. Returns the first seq (0 when there was no row).
    */
-  #insertAll(batches: readonly AppendBatch[]): SeqRange[] {
-    const total = batches.reduce((n, b) => n + b.rows.length, 0);
-    if (total === 0) return batches.map(() => ({ firstSeq: 0, lastSeq: 0, count: 0 }));
+  #insertAll(batches: readonly AppendBatch[]): number {
+    let total = 0;
+    for (const b of batches) total += b.rows.length;
+    if (total === 0) return 0;
     const params: (string | number)[] = [];
     let firstSeq = 0;
     let lastSeq = 0;
@@ -271,12 +291,7 @@ export class OutboxStore {
     }
     if (queued > 0) flush();
     if (lastSeq - firstSeq + 1 !== total) throw new Error(`outbox seqs not consecutive: ${firstSeq}..${lastSeq} for ${total} rows`);
-    let next = firstSeq;
-    return batches.map(({ rows }) => {
-      const range = { firstSeq: next, lastSeq: next + rows.length - 1, count: rows.length };
-      next += rows.length;
-      return range;
-    });
+    return firstSeq;
   }
 
   /**
@@ -288,9 +303,12 @@ export class OutboxStore {
     return guardedIterator(this.#store, READ, () => this.#stmts.after.iterate(afterSeq, limit) as IterableIterator<OutboxRow>);
   }
 
-  /** The rows after `afterSeq`, in seq order, at most `limit`, all at once (faster than iterating when all are wanted). */
-  readAfter(afterSeq: number, limit: number): OutboxRow[] {
-    return this.#store.guard(READ, () => this.#stmts.after.all(afterSeq, limit) as OutboxRow[]);
+  /**
+   * The rows after `afterSeq` without raised_at (when every row is eligible, `notification.delay` 0), in seq order,
+   * at most `limit`, all at once (faster than iterating when all are wanted, and a column less to read).
+   */
+  readAfter(afterSeq: number, limit: number): PayloadRow[] {
+    return this.#store.guard(READ, () => this.#stmts.afterData.all(afterSeq, limit) as PayloadRow[]);
   }
 
   /** The newest seq ever assigned (0 when none): no row after it exists. Cheap (one row of `sqlite_sequence`). */

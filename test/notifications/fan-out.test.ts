@@ -148,4 +148,17 @@ describe('fan-out: groups at the same cursor share one read and one payload', ()
     cache.set(3, entry(101, 4)); // bigger than the whole cache: not held
     expect(cache.get(3, 1)).toBeUndefined();
   });
+
+  it('holds nothing while fewer than two senders read through it (no group could reuse a payload)', () => {
+    const cache = new PayloadCache(1000);
+    const entry = { text: 'x', bytes: 10, firstSeq: 1, lastSeq: 1, count: 1, maxBatchSize: 1, complete: true, lastRaisedAt: 0 };
+    cache.set(0, entry);
+    cache.sharers = 1; // a group left: what was held goes
+    expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+    cache.set(0, entry);
+    expect(cache.get(0, 1)).toBeUndefined();
+    cache.sharers = 2;
+    cache.set(0, entry);
+    expect(cache.get(0, 1)?.lastSeq).toBe(1);
+  });
 });

@@ -238,6 +238,14 @@ describe('GroupSender timing', () => {
     expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([2]);
   });
 
+  it('with notification.delay 0 sends at once even what was raised "after" now (the clock was set back since)', () => {
+    const { outbox, clock } = setup();
+    const { sender, channel } = makeSender(outbox, clock, testConfig({ delay: 0 }));
+    outbox.append([{ rows: rows('JOB', [job(1), job(2)]), raisedAt: clock.now() + 60_000 }]);
+    sender.start();
+    expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([1, 2]);
+  });
+
   it('stop-and-wait: a notification raised while a batch is unacknowledged waits for the ack, then goes at once', () => {
     const { outbox, clock } = setup();
     const { sender, channel } = makeSender(outbox, clock);
