@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/cli.js';
-import { docsTsExamples, ENTRY_POINTS, pkg, root } from './package-json.js';
+import { tempDir } from '../helpers/tmp.js';
+import { consumerProject, docsTsExamples, ENTRY_POINTS, pkg, root, writeDocsExamples } from './package-json.js';
 
 /**
  * What `npm pack` would ship, checked without the registry: the bin, every library entry point with its type
@@ -82,4 +83,15 @@ describe('the documentation imports the library by its package names', () => {
       expect(names.has(specifier), `${page}: import from '${specifier}'`).toBe(true);
     }
   });
+
+  // The same check runs against the packed and installed tarball in `npm run verify:package`; here it runs on every
+  // landing, so a docs example that stops compiling fails where it is written.
+  it('every TypeScript example that imports nbwss/… type-checks (strict tsc against this checkout, linked as nbwss)', () => {
+    const project = consumerProject(tempDir(), root(''));
+    const examples = writeDocsExamples(project.src);
+    expect(examples.length).toBeGreaterThanOrEqual(ENTRY_POINTS.length);
+    const r = project.tsc();
+    expect(`${r.stdout}${r.stderr}`).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
 });

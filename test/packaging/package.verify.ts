@@ -1,9 +1,9 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docsTsExamples, ENTRY_POINTS, pkg, root } from './package-json.js';
+import { consumerProject, ENTRY_POINTS, pkg, root, writeDocsExamples, type ConsumerProject } from './package-json.js';
 
 /**
  * `npm run verify:package` (run by .ci/run; reaches the npm registry for the dependencies): the tarball of
@@ -57,17 +57,17 @@ describe('npm install -g of the packed tarball', () => {
 
 describe('a TypeScript project that depends on nbwss', () => {
   const project = join(work, 'consumer');
-  const tsc = (what: string) => run(what, process.execPath, [root('node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], { cwd: project });
+  let consumer: ConsumerProject;
+  const tsc = (what: string) => {
+    const started = Date.now();
+    const r = consumer.tsc();
+    console.log(`verify:package: ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  };
 
   beforeAll(() => {
-    mkdirSync(join(project, 'node_modules', '@types'), { recursive: true });
-    symlinkSync(installed, join(project, 'node_modules', pkg.name));
-    // The consumer's own @types/node, as any Node project has.
-    symlinkSync(root('node_modules/@types/node'), join(project, 'node_modules', '@types', 'node'));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const compilerOptions = { strict: true, target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: false, noEmit: true };
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['src'] }));
-    mkdirSync(join(project, 'src'));
+    mkdirSync(project);
+    consumer = consumerProject(project, installed);
   });
 
   it('imports every entry point with its types (not `any`: a missing export is a compile error)', () => {
@@ -77,26 +77,21 @@ describe('a TypeScript project that depends on nbwss', () => {
       '// @ts-expect-error: the module is typed, so an export that does not exist is an error',
       `m${i}.noSuchExport;`,
     ]);
-    writeFileSync(join(project, 'src', 'entry-points.ts'), `${lines.join('\n')}\n`);
+    writeFileSync(join(consumer.src, 'entry-points.ts'), `${lines.join('\n')}\n`);
     tsc(`tsc --noEmit: ${ENTRY_POINTS.map((e) => e.name).join(', ')}`);
   });
 
   it('the check bites: a wrong option type is refused', () => {
-    const file = join(project, 'src', 'wrong.ts');
+    const file = join(consumer.src, 'wrong.ts');
     writeFileSync(file, "import { createMockEndpoint } from 'nbwss/mock-endpoint';\nawait createMockEndpoint({ port: '8443' });\n");
-    const r = spawnSync(process.execPath, [root('node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], { cwd: project, encoding: 'utf8' });
+    const r = consumer.tsc();
     rmSync(file);
     expect(r.stdout).toMatch(/wrong\.ts.*error TS2322: Type 'string' is not assignable to type 'number'/);
   });
 
   it("the docs' TypeScript examples type-check against the installed package", () => {
-    const examples = docsTsExamples().filter((e) => /from 'nbwss\//.test(e.code));
+    const examples = writeDocsExamples(consumer.src);
     expect(examples.map((e) => e.page)).toEqual(expect.arrayContaining(['docs/mock-endpoint.md', 'docs/mock-netbackup.md']));
-    for (const e of examples) {
-      const name = `${e.page.replace(/\W/g, '_')}_${e.line}.ts`;
-      // Each example is a module of its own (top-level await, its own names).
-      writeFileSync(join(project, 'src', name), `// ${e.page}:${e.line}\n${e.code}\nexport {};\n`);
-    }
     tsc(`tsc --noEmit: ${examples.length} docs examples`);
   });
 
