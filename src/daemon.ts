@@ -10,6 +10,7 @@ import { NetBackupMockService } from './netbackup-mock/service.js';
 import { NotificationSubsystem } from './notifications/subsystem.js';
 import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { SimulatorService } from './simulator/service.js';
+import { Checkpointer } from './store/checkpointer.js';
 import { Store } from './store/database.js';
 import { EndpointStore } from './store/endpoint-store.js';
 import { activatedSummaries } from './store/endpoint-summaries.js';
@@ -132,6 +133,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     undo.push(() => lock.release());
     const store = Store.open(config.db.path);
     undo.push(() => store.close());
+    // WAL checkpoints on a worker thread, not inside the commit of an acknowledgement on the event loop
+    const checkpointer = new Checkpointer({ store, logger: log });
+    checkpointer.start();
+    undo.push(() => checkpointer.stop());
     checkpoint();
     const endpoints = new EndpointStore(store);
     const stale = endpoints.resetConnectionStates('daemon restarted', clock.now());
@@ -172,6 +177,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
           await Promise.resolve(service.stop()).catch((err: unknown) => log.error({ err, service: service.name }, 'service failed to stop'));
         }
         await scheduler.stop();
+        await checkpointer.stop();
         store.close();
         lock.release();
         log.info('daemon stopped');
