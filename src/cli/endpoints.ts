@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import type { Config } from '../config/index.js';
 import { FETCH_TIMEOUT_MS, fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
 import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
 import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
-import { describeUpdateTiming } from '../endpoints/service.js';
+import { describeUpdateTiming, type EndpointSummary } from '../endpoints/service.js';
 import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
 import { readInputFile, readInputText } from './input.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
@@ -62,9 +63,9 @@ async function readDetails(opts: SourceOptions): Promise<EndpointDetails> {
 }
 
 /** Open the services (loading the configuration unless given), run `fn`, always close. */
-async function withServices<T>(opts: GlobalOptions | Readonly<Config>, fn: (s: Services) => T | Promise<T>): Promise<T> {
+async function withServices<T>(opts: GlobalOptions | Readonly<Config>, fn: (s: Services) => T | Promise<T>, readOnly = false): Promise<T> {
   const config = 'db' in opts ? opts : loadCliConfig(opts).config;
-  const services = openServices(config);
+  const services = openServices(config, { readOnly });
   try {
     return await fn(services);
   } finally {
@@ -202,7 +203,7 @@ async function deleteAction(host: string, opts: GlobalOptions & { json?: boolean
   if (keptUntil) out(formatLastOfGroup(result.groupId, result.undelivered, keptUntil));
 }
 
-async function updateTokenAction(host: string, opts: GlobalOptions & { file?: string; tokenStdin?: boolean }): Promise<void> {
+async function updateTokenAction(host: string, opts: GlobalOptions & { file?: string; tokenStdin?: boolean; json?: boolean }): Promise<void> {
   if (Boolean(opts.file) === Boolean(opts.tokenStdin)) throw new UsageError('give exactly one of --file FILE or --token-stdin');
   let token: string;
   if (opts.file) {
@@ -220,7 +221,8 @@ async function updateTokenAction(host: string, opts: GlobalOptions & { file?: st
     if (token === '') throw new InputError('no token on stdin');
     await withServices(opts, (s) => s.endpoints.updateToken(host, token));
   }
-  out(`Token of ${host} updated; its certificate pin is unchanged.\n`);
+  if (opts.json) json({ hostName: host, tokenUpdated: true, certificatePinChanged: false });
+  else out(`Token of ${host} updated; its certificate pin is unchanged.\n`);
 }
 
 /** Register `nbwss endpoints` and its sub-commands. */
@@ -261,32 +263,48 @@ The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never 
   withConfigOption(group.command('list'))
     .description('list endpoints: host name, URL, group ID, priority, state, connection state, certificate fingerprint')
     .option('--json', 'print a JSON array (hostName, url, groupId, priority, state, connectionState, fingerprint)')
-    .action(action((opts: GlobalOptions & { json?: boolean }) => withServices(opts, (s) => (opts.json ? json(s.endpoints.list()) : out(formatList(s.endpoints.list()))))));
+    .action(
+      action((opts: GlobalOptions & { json?: boolean }) => {
+        const print = (list: EndpointSummary[]) => (opts.json ? json(list) : out(formatList(list)));
+        const { config } = loadCliConfig(opts);
+        // read-only: in a folder without a database there is nothing to list, and nothing is created
+        if (!existsSync(config.db.path)) return print([]);
+        return withServices(config, (s) => print(s.endpoints.list()), true);
+      }),
+    );
 
   withConfigOption(group.command('show').argument('<host>', 'the endpoint host name'))
     .description('show one endpoint in detail, with its pinned certificate')
     .option('--json', 'print as JSON')
     .option('--show-token', 'include the decrypted token (the guide\'s "Token: View")')
     .action(
-      action((host: string, opts: GlobalOptions & { json?: boolean; showToken?: boolean }) =>
-        withServices(opts, (s) => {
-          const view = s.endpoints.show(host, { showToken: opts.showToken === true });
-          return opts.json ? json(view) : out(formatView(view));
-        }),
-      ),
+      action((host: string, opts: GlobalOptions & { json?: boolean; showToken?: boolean }) => {
+        const { config } = loadCliConfig(opts);
+        if (!existsSync(config.db.path)) throw new EndpointError('NBWSS_ERR_NOT_FOUND', GuideMessages.notFound, { detail: `hostName ${host} (no database at ${config.db.path} yet)` });
+        return withServices(
+          config,
+          (s) => {
+            const view = s.endpoints.show(host, { showToken: opts.showToken === true });
+            return opts.json ? json(view) : out(formatView(view));
+          },
+          opts.showToken !== true,
+        );
+      }),
     );
 
   const simple = [
-    ['activate', 'set ACTIVATED: connected to at the next run of the connection task', (s: Services, h: string) => s.endpoints.activate(h), 'activated'],
-    ['deactivate', 'set DEACTIVATED: never connected to; an open connection closes at the next run', (s: Services, h: string) => s.endpoints.deactivate(h), 'deactivated'],
+    ['activate', 'set ACTIVATED: connected to at the next run of the connection task', (s: Services, h: string) => s.endpoints.activate(h), 'activated', 'ACTIVATED'],
+    ['deactivate', 'set DEACTIVATED: never connected to; an open connection closes at the next run', (s: Services, h: string) => s.endpoints.deactivate(h), 'deactivated', 'DEACTIVATED'],
   ] as const;
-  for (const [name, description, run, done] of simple) {
+  for (const [name, description, run, done, state] of simple) {
     withConfigOption(group.command(name).argument('<host>', 'the endpoint host name'))
       .description(description)
+      .option('--json', 'print {hostName, state} as JSON')
       .action(
-        action(async (host: string, opts: GlobalOptions) => {
+        action(async (host: string, opts: GlobalOptions & { json?: boolean }) => {
           await withServices(opts, (s) => run(s, host));
-          out(`${host} ${done}\n`);
+          if (opts.json) json({ hostName: host, state });
+          else out(`${host} ${done}\n`);
         }),
       );
   }
@@ -334,5 +352,6 @@ Examples:
     .description('replace the token (rotation), keeping the certificate pin')
     .option('-f, --file <file>', 'endpoint JSON with the new token (its hostName must be HOST; only the token is taken)')
     .option('--token-stdin', 'read the new token from stdin (trailing newlines are dropped)')
+    .option('--json', 'print {hostName, tokenUpdated, certificatePinChanged} as JSON')
     .action(action(updateTokenAction));
 }

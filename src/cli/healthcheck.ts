@@ -14,6 +14,20 @@ import { numberFlag } from './flags.js';
 interface HealthcheckOptions extends GlobalOptions {
   ready?: boolean;
   timeout: string;
+  json?: boolean;
+}
+
+/** What `healthcheck --json` prints (stdout, whatever the outcome; the exit code says healthy or not). */
+export interface HealthcheckResult {
+  healthy: boolean;
+  /** The URL asked, or null when admin.listen is empty. */
+  url: string | null;
+  /** The HTTP status, or null when there was no answer. */
+  status: number | null;
+  /** The daemon's report when it sent one (status and checks). */
+  report: unknown;
+  /** Why it is not healthy, in words; null when healthy. */
+  error: string | null;
 }
 
 /** Where to dial for a listen address: a wildcard address is reached on loopback. */
@@ -68,9 +82,15 @@ async function healthcheck(opts: HealthcheckOptions): Promise<number> {
   const config = cliConfig(opts);
   const listen = parseListen(config.admin.listen);
   const path = opts.ready ? '/readyz' : '/healthz';
+  const done = (result: HealthcheckResult, text: string): number => {
+    if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else if (result.healthy) process.stdout.write(`${text}\n`);
+    else process.stderr.write(`nbwss: ${text}\n`);
+    return result.healthy ? 0 : 1;
+  };
   if (!listen) {
-    process.stderr.write('nbwss: unhealthy: admin.listen is empty (the admin API is off), so there is nothing to ask\n');
-    return 1;
+    const error = 'admin.listen is empty (the admin API is off), so there is nothing to ask';
+    return done({ healthy: false, url: null, status: null, report: null, error }, `unhealthy: ${error}`);
   }
   const host = dialHost(listen.host);
   const where = `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}${path}`;
@@ -78,15 +98,18 @@ async function healthcheck(opts: HealthcheckOptions): Promise<number> {
   try {
     res = await get({ host, port: listen.port, path, token: config.admin.token, timeoutMs });
   } catch (err) {
-    process.stderr.write(`nbwss: unhealthy: ${where}: ${(err as Error).message}\n`);
-    return 1;
+    const error = (err as Error).message;
+    return done({ healthy: false, url: where, status: null, report: null, error }, `unhealthy: ${where}: ${error}`);
   }
-  if (res.status === 200) {
-    process.stdout.write(`healthy: ${where} 200\n`);
-    return 0;
+  let report: unknown = null;
+  try {
+    report = JSON.parse(res.body) as unknown;
+  } catch {
+    // not JSON: reported as text below
   }
-  process.stderr.write(`nbwss: unhealthy: ${where} ${res.status}: ${failures(res.body)}\n`);
-  return 1;
+  if (res.status === 200) return done({ healthy: true, url: where, status: 200, report, error: null }, `healthy: ${where} 200`);
+  const error = failures(res.body);
+  return done({ healthy: false, url: where, status: res.status, report, error }, `unhealthy: ${where} ${res.status}: ${error}`);
 }
 
 /** Register `nbwss healthcheck`. */
@@ -95,5 +118,6 @@ export function registerHealthcheckCommand(program: Command): void {
     .description("ask the running daemon's admin API for /healthz (or /readyz): exit 0 when healthy, 1 otherwise (docker HEALTHCHECK)")
     .option('--ready', 'check readiness (/readyz: migrations done, connection task running) instead of liveness')
     .option('--timeout <ms>', 'give up after this many milliseconds', '2500')
+    .option('--json', 'print {healthy, url, status, report, error} as JSON on stdout (the exit code still says healthy or not)')
     .action(action(healthcheck));
 }

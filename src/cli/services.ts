@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import type { CertificateFetcher } from '../endpoints/certificate.js';
 import { EndpointService } from '../endpoints/service.js';
@@ -25,6 +27,11 @@ export interface OpenServicesOptions {
   logStream?: NodeJS.WritableStream;
   /** Certificate fetcher for the endpoint service (tests). */
   fetchCertificate?: CertificateFetcher;
+  /**
+   * A command that only reads (list, show): a missing token key is not created when no token is stored (nothing
+   * needs it); with stored tokens a missing key is still an error.
+   */
+  readOnly?: boolean;
 }
 
 const VERBOSE = new Set(['debug', 'trace']);
@@ -51,7 +58,10 @@ export function openServices(config: Readonly<Config>, options: OpenServicesOpti
   const store = Store.open(config.db.path);
   try {
     const endpointStore = new EndpointStore(store);
-    const cipher = TokenCipher.forStore(config.security.keyFile, endpointStore.count());
+    const stored = endpointStore.count();
+    // Read-only with no token stored and no key yet: an ephemeral key that is never written (nothing to decrypt).
+    const cipher =
+      options.readOnly && stored === 0 && !existsSync(config.security.keyFile) ? new TokenCipher(randomBytes(32)) : TokenCipher.forStore(config.security.keyFile, stored);
     const endpoints = new EndpointService({
       endpoints: endpointStore,
       cipher,

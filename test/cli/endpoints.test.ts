@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, runCli, TTY_AVAILABLE } from '../helpers/cli.js';
@@ -66,6 +66,11 @@ describe('nbwss endpoints against a real local TLS server', () => {
     const empty = await cli('endpoints', 'list', '--json');
     expect(empty.code).toBe(0);
     expect(JSON.parse(empty.stdout)).toEqual([]);
+    const unknown = await cli('endpoints', 'show', 'ep1.test');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no entity was found');
+    // read-only commands create nothing: no database, no key (issue 12 item 7)
+    expect(readdirSync(dir).sort()).toEqual(['ep.json', 'nbwss.properties']);
 
     const validated = await cli('endpoints', 'validate', '--file', file);
     expect(validated.code).toBe(0);
@@ -100,11 +105,16 @@ describe('nbwss endpoints against a real local TLS server', () => {
     const withToken = await cli('endpoints', 'show', 'ep1.test', '--show-token');
     expect(withToken.stdout).toContain(TOKEN);
 
-    expect((await cli('endpoints', 'deactivate', 'ep1.test')).code).toBe(0);
+    const deactivated = await cli('endpoints', 'deactivate', 'ep1.test', '--json');
+    expect(deactivated.code).toBe(0);
+    expect(JSON.parse(deactivated.stdout)).toEqual({ hostName: 'ep1.test', state: 'DEACTIVATED' });
     expect(JSON.parse((await cli('endpoints', 'list', '--json')).stdout)[0].state).toBe('DEACTIVATED');
+    expect(JSON.parse((await cli('--json', 'endpoints', 'activate', 'ep1.test')).stdout)).toEqual({ hostName: 'ep1.test', state: 'ACTIVATED' });
+    expect((await cli('endpoints', 'deactivate', 'ep1.test')).stdout).toBe('ep1.test deactivated\n');
 
-    const rotated = await runCli(['endpoints', 'update-token', 'ep1.test', '--token-stdin', '--config', join(dir, 'nbwss.properties')], { input: 'rotated-NEW-token\n', cwd: dir });
+    const rotated = await runCli(['endpoints', 'update-token', 'ep1.test', '--token-stdin', '--json', '--config', join(dir, 'nbwss.properties')], { input: 'rotated-NEW-token\n', cwd: dir });
     expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout)).toEqual({ hostName: 'ep1.test', tokenUpdated: true, certificatePinChanged: false });
     const after = JSON.parse((await cli('endpoints', 'show', 'ep1.test', '--json', '--show-token')).stdout);
     expect(after.token).toBe('rotated-NEW-token');
     expect(after.fingerprint).toBe(cert.fingerprint256);

@@ -131,3 +131,13 @@ describe('CLI values are checked with the configuration formats and name the fla
     });
   });
 });
+
+describe('nbwss healthcheck --json (issue 12 item 9)', () => {
+  it('prints {healthy, url, status, report, error} on stdout and exits 1 when nobody answers', async () => {
+    const r = await runCli(['healthcheck', '--json'], { env: { NBWSS_ADMIN_LISTEN: '127.0.0.1:1' } });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ healthy: false, url: 'http://127.0.0.1:1/healthz', status: null, report: null, error: expect.stringMatching(/ECONNREFUSED/) });
+    const off = await runCli(['--json', 'healthcheck'], { env: { NBWSS_ADMIN_LISTEN: '' } });
+    expect(JSON.parse(off.stdout)).toMatchObject({ healthy: false, url: null, error: expect.stringContaining('admin.listen is empty') });
+  });
+});
