@@ -1,6 +1,6 @@
 // nbwss console: the endpoints pane of NetBackup's WebSocket server dialog, live from GET /api/events.
 // Plain browser JavaScript, no build step, no external assets. Every value from the API is set as text, never as HTML.
-'use strict';
+import { BUSY, EventLog } from './console-events.js';
 
 (() => {
   const $ = (selector) => document.querySelector(selector);
@@ -444,18 +444,59 @@
 
   // --- event stream -----------------------------------------------------------------------------------------------
 
-  function logEvent(text) {
-    const list = $('#events');
-    const li = el('li');
-    li.append(el('time', {}, new Date().toLocaleTimeString()), document.createTextNode(text));
-    list.prepend(li);
-    while (list.children.length > MAX_EVENTS) list.lastElementChild.remove();
-  }
+  const log = new EventLog($('#events'), MAX_EVENTS);
+
+  // What each event type adds to the list (busy types are grouped: console-events.js BUSY)…
+  const TEXT = {
+    connection: (e) => `${e.groupId} ${e.hostName}: ${e.state}${e.state === 'DISCONNECTED' ? ` (${e.code} ${e.reason})` : ''}`,
+    attempt_failed: (e) => `${e.groupId} ${e.hostName}: connection attempt failed — ${e.message}`,
+    endpoint: (e) => `${e.hostName}: ${e.action}`,
+    batch_resent: (e) => `${e.groupId} ${e.hostName}: batch resent (${e.reason})`,
+    backlog_warning: (e) => (e.over ? `warning: ${e.message}` : `${e.groupId}: backlog back under the warning threshold`),
+  };
+  // …and what it changes on the page.
+  const APPLY = {
+    connection: (e) => {
+      const row = rows.get(e.hostName);
+      if (row) setConnection(row, e.state, row.pendingText);
+      scheduleRefresh();
+    },
+    endpoint: () => scheduleRefresh(),
+    realization: (e) => realized(e),
+    backlog_warning: () => scheduleRefresh(),
+    tick: () => scheduleRefresh(),
+    batch_acked: () => scheduleSlowRefresh(),
+    batch_sent: () => scheduleSlowRefresh(),
+    notifications_raised: () => scheduleSlowRefresh(),
+  };
 
   function connect() {
     const live = $('#live');
-    const source = new EventSource('/api/events');
-    const on = (type, fn) => source.addEventListener(type, (e) => fn(JSON.parse(e.data)));
+    // Only the types handled here: the replay count of `hello` then counts exactly the events that follow it.
+    const types = [...new Set([...Object.keys(TEXT), ...Object.keys(APPLY), ...Object.keys(BUSY)])];
+    const source = new EventSource(`/api/events?types=${types.join(',')}`);
+    // Events the daemon replays from its history (hello.replayed of them) are only listed: the rows and the pending
+    // changes follow the live ones, and one refresh after the replay reads the current state.
+    let replaying = 0;
+    const handle = (type, e) => {
+      const data = JSON.parse(e.data);
+      const busy = BUSY[type];
+      if (busy) log.group(data.at, busy.key(data), busy.merge(data), busy.render(data));
+      else if (TEXT[type]) log.add(data.at, TEXT[type](data));
+      if (replaying > 0) {
+        if (--replaying === 0) refresh();
+      } else if (APPLY[type]) {
+        APPLY[type](data);
+      }
+    };
+    for (const type of types) source.addEventListener(type, (e) => handle(type, e));
+    // The first event of every stream. Not a resume (a first connection, or a daemon that restarted): what follows
+    // is the daemon's whole history, so the list starts over from it.
+    source.addEventListener('hello', (e) => {
+      const hello = JSON.parse(e.data);
+      if (!hello.resumed) log.clear();
+      replaying = hello.replayed;
+    });
     source.addEventListener('open', () => {
       live.dataset.state = 'live';
       live.textContent = 'Live';
@@ -465,30 +506,6 @@
       live.dataset.state = 'down';
       live.textContent = 'Event stream lost: reconnecting…';
     });
-    on('connection', (e) => {
-      const row = rows.get(e.hostName);
-      if (row) setConnection(row, e.state, row.pendingText);
-      logEvent(`${e.groupId} ${e.hostName}: ${e.state}${e.state === 'DISCONNECTED' ? ` (${e.code} ${e.reason})` : ''}`);
-      scheduleRefresh();
-    });
-    on('attempt_failed', (e) => logEvent(`${e.groupId} ${e.hostName}: connection attempt failed — ${e.message}`));
-    on('endpoint', (e) => {
-      logEvent(`${e.hostName}: ${e.action}`);
-      scheduleRefresh();
-    });
-    on('realization', realized);
-    on('command', (e) => logEvent(`${e.groupId} COMMAND ${e.method} ${e.uri} → ${e.status} in ${Math.round(e.durationMs)} ms`));
-    on('batch_acked', (e) => {
-      logEvent(`${e.groupId} ${e.hostName}: ${e.count} notification${e.count === 1 ? '' : 's'} acknowledged`);
-      scheduleSlowRefresh();
-    });
-    on('batch_resent', (e) => logEvent(`${e.groupId} ${e.hostName}: batch resent (${e.reason})`));
-    on('backlog_warning', (e) => {
-      logEvent(e.over ? `warning: ${e.message}` : `${e.groupId}: backlog back under the warning threshold`);
-      scheduleRefresh();
-    });
-    on('tick', () => scheduleRefresh());
-    for (const type of ['batch_sent', 'notifications_raised']) on(type, scheduleSlowRefresh);
   }
 
   connect();

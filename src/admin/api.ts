@@ -6,7 +6,7 @@ import type { NotificationObject } from '../protocol/messages.js';
 import { summarize } from '../protocol/summary.js';
 import type { DeliveryStatus } from '../notifications/status.js';
 import { probeView, type AccessLevel } from './access.js';
-import type { EventHub } from './events.js';
+import type { EventHub, EventType } from './events.js';
 import type { HealthChecks, HealthReport } from './health.js';
 import { HttpError, checkMembers, invalidField, readJsonBody, requireObject, sendJson, sendText } from './http.js';
 import type { AdminMetrics } from './metrics.js';
@@ -33,7 +33,7 @@ export interface AdminApiDeps {
   metrics: AdminMetrics;
   health: HealthChecks;
   /** Publish an admin event (the event stream). */
-  publish: (type: string, data: unknown) => void;
+  publish: (type: EventType, data: unknown) => void;
   /** Conformance checks of stored endpoints (`POST /api/endpoints/{hostName}/check`). */
   checks?: EndpointChecks;
   /** `notification.retention` in force, s: how long a group whose last endpoint is deleted keeps its place. */

@@ -38,7 +38,7 @@ export interface AdminServiceContext {
 
 /** Options of {@link AdminService} (tests). */
 export interface AdminServiceOptions {
-  /** Event stream limits (default: 64 clients, 1 MiB buffered per client, heartbeat 15 s). */
+  /** Event stream limits (default: 64 clients, 1 MiB buffered per client, heartbeat 15 s, history from admin.eventHistory). */
   events?: Omit<EventHubOptions, 'clock'>;
   /** Export prom-client's process and Node.js metrics too (default true). */
   defaultMetrics?: boolean;
@@ -116,7 +116,7 @@ export class AdminService {
     const commands = commandProxy(ctx.services);
 
     const monitor = (this.#monitor = new ConnectionMonitor(ctx.scheduler));
-    const events = (this.#events = new EventHub({ ...this.#options.events, clock: ctx.clock }));
+    const events = (this.#events = new EventHub({ history: config.admin.eventHistory, ...this.#options.events, clock: ctx.clock }));
     const realization = (this.#realization = new RealizationTracker({ monitor, ticksStarted: () => ctx.scheduler.stats().ticks, delivery: notifications?.delivery, clock: ctx.clock }));
     const metrics = (this.#metrics = new AdminMetrics(
       { monitor, scheduler: ctx.scheduler, endpoints: ctx.endpoints, delivery: notifications?.delivery, commands, events },

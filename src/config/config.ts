@@ -26,7 +26,7 @@ export interface Config {
   security: { keyFile: string };
   netbackup: { baseUrl: string; tls: { rejectUnauthorized: boolean; caFile: string }; mock: boolean; mockTestRoutes: boolean };
   command: { timeout: number; maxConcurrent: number; maxQueued: number; maxQueuedBytes: number; maxBufferedBytes: number; allowedPathPrefixes: readonly string[] };
-  admin: { listen: string; token: string };
+  admin: { listen: string; eventHistory: number; token: string };
   log: { level: (typeof LOG_LEVELS)[number]; file: string };
   simulator: {
     enabled: boolean;

@@ -79,6 +79,7 @@ export const KEYS = {
   'command.maxBufferedBytes': { kind: 'positiveInt', default: 8388608, unit: 'bytes', reload: 'live', doc: 'While more than this many bytes wait in a connection\'s socket (8 MiB: the endpoint is not reading), each COMMAND is answered 503 at once instead of being run. Pings, pongs and notification acknowledgements are not held back.' },
   'command.allowedPathPrefixes': { kind: 'list', default: '/netbackup/', reload: 'live', doc: 'Comma-separated path prefixes a COMMAND uri must start with.' },
   'admin.listen': { kind: 'listen', default: '127.0.0.1:9464', reload: 'restart', doc: 'host:port of the admin HTTP API, metrics, health and console; empty turns it off. A non-loopback host needs admin.token.' },
+  'admin.eventHistory': { kind: 'int', default: 100, unit: 'count', reload: 'restart', doc: 'Events of each type the event stream keeps for clients that connect later (GET /api/events replays them first); 0 keeps none.' },
   'admin.token': { kind: 'string', default: '', secret: true, reload: 'restart', doc: 'Bearer token required on every admin request when set (required for a non-loopback admin.listen).' },
   'log.level': { kind: 'logLevel', default: 'info', reload: 'live', doc: `One of ${LOG_LEVELS.join(', ')}.` },
   'log.file': { kind: 'path', default: '', reload: 'restart', doc: 'Write JSON log lines to this file (empty: stdout).' },

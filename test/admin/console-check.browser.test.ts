@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { startAdminDaemon } from './helpers.js';
 
 /**
@@ -9,13 +8,11 @@ import { startAdminDaemon } from './helpers.js';
  * appears inline under the endpoint's row; Hide removes it. (console.browser.test.ts fails under CI without
  * Chromium; this one only skips.)
  */
-const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-describe.skipIf(!existsSync(CHROMIUM))('web console: Check an endpoint (browser)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('web console: Check an endpoint (browser)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -35,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console: Check an endpoint (browser)
     expect(await report.locator('li[data-status="skip"]').first().textContent()).toMatch(/live connection/);
     // the report row sits right under its endpoint's row
     expect(await page.locator('#endpoints tr[data-host="127.0.0.2"] + tr').getAttribute('data-report-for')).toBe('127.0.0.2');
-    await page.screenshot({ path: join(process.env.NBWSS_SCREENSHOT_DIR ?? a.dir, 'console-check.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('console-check.png'), fullPage: true });
     await page.getByRole('button', { name: 'Hide the check report of 127.0.0.2' }).click();
     await report.waitFor({ state: 'detached' });
     expect(problems).toEqual([]);

@@ -1,22 +1,22 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { IN_CI } from '../helpers/needs.js';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { startAdminDaemon, startCorruptDaemon, type AdminDaemon } from './helpers.js';
 
 /**
  * The web console in a real browser (headless Chromium through playwright-core): against a running daemon with
  * two mock endpoints it shows both rows CONNECTED; Deactivate on one turns it DISCONNECTED without a reload (the
  * event stream); the add form shows the certificate fingerprint to accept before it adds. Waits are Playwright's
- * auto-waiting locators, never sleeps. Screenshots go to the test's temp folder (or $NBWSS_SCREENSHOT_DIR).
+ * auto-waiting locators, never sleeps. Screenshots are kept in test-artifacts/screenshots/ (git-ignored), or
+ * $NBWSS_SCREENSHOT_DIR.
  *
  * Without Chromium the tests are skipped with a loud message, except under CI=true, where they fail.
  */
 
-const CHROMIUM = process.env.NBWSS_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const MISSING =
   `\n${'!'.repeat(100)}\n!! console browser test ${IN_CI ? 'FAILED (CI requires it)' : 'SKIPPED'}: no Chromium at ${CHROMIUM} ` +
   `(apt-get install chromium, or set NBWSS_CHROMIUM).\n!! Under CI=true this is a failure.\n${'!'.repeat(100)}\n`;
@@ -33,13 +33,12 @@ if (!HAVE_CHROMIUM) {
   }
 }
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TIMEOUT_MS = 15_000;
 
 describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -62,8 +61,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
   const badge = (page: Page, host: string, col: 'connection' | 'state', text: string) =>
     page.locator(`#endpoints tr[data-host="${host}"] [data-col="${col}"] .badge`, { hasText: new RegExp(`^${text}$`) });
 
-  async function screenshot(page: Page, dir: string, name: string): Promise<string> {
-    const path = join(process.env.NBWSS_SCREENSHOT_DIR ?? dir, name);
+  async function screenshot(page: Page, name: string): Promise<string> {
+    const path = screenshotPath(name);
     await page.screenshot({ path, fullPage: true });
     expect(existsSync(path)).toBe(true);
     return path;
@@ -82,7 +81,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     await badge(page, '127.0.0.3', 'connection', 'CONNECTED').waitFor();
     await page.locator('#live[data-state="live"]').waitFor();
     await expectRow(page, '127.0.0.2', { group: 'GROUPID1', priority: '1', url: a.endpoints[0]!.url });
-    await screenshot(page, a.dir, 'console-connected.png');
+    await screenshot(page, 'console-connected.png');
 
     // A marker in the page's memory survives only if the page is not reloaded.
     await page.evaluate('window.__sameDocument = true');
@@ -97,7 +96,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
     expect(navigations).toBe(0);
     await page.locator('#events li', { hasText: 'GROUPID1 127.0.0.2: DISCONNECTED' }).first().waitFor();
-    await screenshot(page, a.dir, 'console-deactivated.png');
+    await screenshot(page, 'console-deactivated.png');
 
     // The same button (now "Activate") keeps the keyboard focus; Enter activates it again.
     const toggle = page.getByRole('button', { name: 'Activate 127.0.0.2' });
@@ -106,6 +105,31 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     await page.keyboard.press('Enter');
     await badge(page, '127.0.0.2', 'connection', 'CONNECTED').waitFor();
     expect(navigations).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the recent events of before the page was opened (the daemon replays its history), each at its own time', async () => {
+    const a = await startAdminDaemon({
+      endpoints: [
+        { host: '127.0.0.2', group: 'GROUPID1' },
+        { host: '127.0.0.3', group: 'GROUPID2' },
+      ],
+      overrides: { 'connectionInfo.period': 3600 },
+    });
+    await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
+    await a.daemon.scheduler.tickNow();
+    const { page, problems } = await openConsole(a);
+    await page.locator('#live[data-state="live"]').waitFor();
+    await page.locator('#events li', { hasText: 'GROUPID1 127.0.0.2: DISCONNECTED (1000 endpoint deleted or deactivated)' }).waitFor();
+    await page.locator('#events li', { hasText: '127.0.0.2: deactivate' }).waitFor();
+    await page.locator('#events li', { hasText: 'GROUPID2 127.0.0.3: CONNECTED' }).waitFor();
+    // newest first; each row carries the time the daemon gave the event
+    const texts = await page.locator('#events li').allTextContents();
+    expect(texts.findIndex((t) => t.includes('127.0.0.2: DISCONNECTED'))).toBeLessThan(texts.findIndex((t) => t.includes('127.0.0.2: deactivate')));
+    const times = await page.locator('#events li time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+    expect(times.every((t) => t !== null && !Number.isNaN(Date.parse(t)))).toBe(true);
+    await badge(page, '127.0.0.2', 'state', 'DEACTIVATED').waitFor();
+    await screenshot(page, 'console-history.png');
     expect(problems).toEqual([]);
   });
 
@@ -126,7 +150,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
       const add = page.getByRole('button', { name: 'Add server' });
       expect(await add.isDisabled()).toBe(true); // not before the fingerprint is accepted
       expect(await page.locator('#endpoints tr[data-host="127.0.0.4"]').count()).toBe(0);
-      await screenshot(page, a.dir, 'console-validate.png');
+      await screenshot(page, 'console-validate.png');
 
       await page.getByLabel('I compared the fingerprint and accept this certificate').check();
       await add.click();
@@ -150,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     expect(await page.getByLabel('URL', { exact: true }).inputValue()).toBe(a.endpoints[0]!.url);
     await page.getByLabel('Priority', { exact: true }).fill('5');
     await page.getByLabel('New token').fill('edited-token-SECRET');
-    await screenshot(page, a.dir, 'console-edit.png');
+    await screenshot(page, 'console-edit.png');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#message', { hasText: 'Edit 127.0.0.2: applied.' }).waitFor();
     await page.locator('#endpoints tr[data-host="127.0.0.2"] [data-col="priority"]', { hasText: /^5$/ }).waitFor();
@@ -173,7 +197,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     // the next refresh (an acknowledgement never comes, but the batch_sent event schedules one) shows the warning
     const warning = page.getByRole('alert').getByText(/^server group GROUPID1: 2 notifications wait for its acknowledgement \(over notification\.backlogWarning=1\)/);
     await warning.waitFor();
-    await screenshot(page, a.dir, 'console-backlog-warning.png');
+    await screenshot(page, 'console-backlog-warning.png');
     expect(problems).toEqual([]);
   });
 
@@ -183,7 +207,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     const alert = page.locator('#health').getByText(/^store: the database .*nbwss\.db is corrupt \(SQLITE_CORRUPT/);
     await alert.waitFor();
     expect(await page.locator('#health h2').textContent()).toBe('Not ready (GET /readyz)');
-    await screenshot(page, c.dir, 'console-corrupt.png');
+    await screenshot(page, 'console-corrupt.png');
     // the browser reports each 503 (/readyz, and reads that meet the corrupt pages) as a console error: expected here
     expect(problems.filter((p) => !/status of 503/.test(p))).toEqual([]);
   });

@@ -12,16 +12,16 @@ describe('GET /api/events', () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'connectionInfo.period': 3600 } });
     const client = await sseClient(`${a.base}/api/events`);
     expect(client.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    const down = client.next((e) => e.event === 'connection' && e.data.state === 'DISCONNECTED');
+    const down = client.nextLive((e) => e.event === 'connection' && e.data.state === 'DISCONNECTED');
     const res = await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
     const id = res.headers.get('x-request-id');
     expect((await client.next((e) => e.event === 'endpoint')).data).toMatchObject({ action: 'deactivate', hostName: '127.0.0.2', groupId: 'G1', requestId: id });
     await a.daemon.scheduler.tickNow();
     expect((await down).data).toMatchObject({ groupId: 'G1', hostName: '127.0.0.2', state: 'DISCONNECTED', code: 1000, reason: 'endpoint deleted or deactivated' });
     expect((await client.next((e) => e.event === 'realization' && e.data.requestId === id)).data).toMatchObject({ state: 'in_sync' });
-    expect((await client.next((e) => e.event === 'tick')).data).toMatchObject({ connected: 0 });
+    expect((await client.nextLive((e) => e.event === 'tick')).data).toMatchObject({ connected: 0 });
 
-    const up = client.next((e) => e.event === 'connection' && e.data.state === 'CONNECTED');
+    const up = client.nextLive((e) => e.event === 'connection' && e.data.state === 'CONNECTED');
     await a.call('POST', '/api/endpoints/127.0.0.2/activate');
     await a.daemon.scheduler.tickNow();
     expect((await up).data).toMatchObject({ groupId: 'G1', hostName: '127.0.0.2', state: 'CONNECTED' });
@@ -65,7 +65,7 @@ describe('GET /api/events', () => {
     // clients' sockets move. A bound guards against a hub that would buffer forever.
     while (!gone) {
       expect(published * payload.length, 'the stuck client was never dropped').toBeLessThan(256 * 1024 * 1024);
-      hub.publish('filler', { payload });
+      hub.publish('command', { payload });
       published++;
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -80,8 +80,8 @@ describe('GET /api/events', () => {
     await ended;
 
     // The reading client still gets events.
-    hub.publish('marker', { n: published });
-    expect((await reader.next((e) => e.event === 'marker')).data).toEqual({ n: published });
+    hub.publish('tick', { n: published });
+    expect((await reader.next((e) => e.event === 'tick' && e.data.n === published)).data).toMatchObject({ n: published });
     const metrics = await (await a.call('GET', '/metrics')).text();
     expect(sample(metrics, 'nbwss_admin_event_clients_dropped_total')).toBe(1);
     expect(sample(metrics, 'nbwss_admin_event_clients')).toBe(1);

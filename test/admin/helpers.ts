@@ -131,7 +131,10 @@ export interface SseEvent {
   data: Record<string, unknown>;
 }
 
-/** An SSE client over fetch that collects events and resolves `next(predicate)` when one matches. */
+/**
+ * An SSE client over fetch that collects events and resolves `next(predicate)` when one matches (replayed events
+ * included), `nextLive(predicate)` when one published after the client connected matches.
+ */
 export async function sseClient(url: string, init: RequestInit = {}) {
   const abort = new AbortController();
   onTestFinished(() => abort.abort());
@@ -174,7 +177,10 @@ export async function sseClient(url: string, init: RequestInit = {}) {
       if (seen) resolve(seen);
       else waiters.push({ pred, resolve });
     });
-  await next((e) => e.event === 'hello');
-  return { res, events, next, closed, abort: () => abort.abort() };
+  const hello = await next((e) => e.event === 'hello');
+  // the events the hub replayed from its history come right after hello; `nextLive` looks only past them
+  const firstLive = events.indexOf(hello) + 1 + Number(hello.data.replayed ?? 0);
+  const nextLive = (pred: (e: SseEvent) => boolean) => next((e) => events.indexOf(e) >= firstLive && pred(e));
+  return { res, events, hello, next, nextLive, closed, abort: () => abort.abort() };
 }
 
