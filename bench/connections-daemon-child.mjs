@@ -58,6 +58,27 @@ for (let i = 0; i < run.ticks; i++) {
   plans.push(t.planMs);
 }
 
+// Notifications (--notify N): raised here, delivered to every group; the idle figures below then include what a
+// socket keeps after carrying requests (Node keeps a TLS write buffer as large as the largest request sent).
+let delivery = null;
+if (run.notify > 0) {
+  const notifications = daemon.services.find((x) => x.name === 'notifications');
+  const t = performance.now();
+  let done = 0;
+  let lastSeq = Number.POSITIVE_INFINITY;
+  const all = new Promise((resolve) => {
+    notifications.delivery.on('batchAcked', (e) => {
+      if (e.lastSeq >= lastSeq && ++done === run.groups) resolve();
+    });
+  });
+  const job = (i) => ({ jobId: i, parentJobId: i, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1459829698 + i, policyName: 'vmware2', policyType: 'VMWARE', scheduleType: 'FULL', clientName: `vm-${i % 997}` });
+  const raised = [];
+  for (let i = 1; i <= run.notify; i++) raised.push(notifications.source.raise('JOB', job(i)));
+  lastSeq = (await Promise.all(raised)).at(-1).lastSeq;
+  await all;
+  delivery = { notifications: run.notify, ms: performance.now() - t };
+}
+
 // Idle with keepalive running: CPU of this process over the window.
 const sumStats = (key) => [...daemon.scheduler.connections().values()].reduce((n, c) => n + c.stats[key], 0);
 const pingsBefore = sumStats('pingsSent');
@@ -106,6 +127,7 @@ process.send({
     idleCpuMs: (cpu.user + cpu.system) / 1000,
     heapSpaces,
     scrape,
+    delivery,
     pingsInWindow,
     pongsReceived,
     avgRttMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : null,

@@ -5,7 +5,8 @@
  * below is the daemon process's alone.
  *
  *   npx tsx bench/connections.ts [--groups 1000] [--pool 1] [--keepalive 5] [--period 10] [--idle 20] [--ticks 10]
- *                                [--daemon dist|src] [--no-admin] [--engine-only] [--floor N] [--hold S]
+ *                                [--daemon dist|src] [--no-admin] [--engine-only] [--floor N] [--hold S] [--set key=value]…
+ *                                [--notify N]
  *
  * `--daemon dist` (default): the built daemon in `dist/` under plain `node` — the process `nbwss run` ships (run
  * `npm run build` first); `--daemon src`: `src/` under tsx (no build; ~70 MB more baseline for the loader). The
@@ -15,6 +16,10 @@
  * (native: TLS, libuv, malloc). `--floor N` (default 2000, 0 to skip) first opens N bare TLS sockets in a child
  * process (bench/connections-floor-child.mjs) to the same server: what a socket costs this Node before nbwss adds
  * anything. `--hold S` keeps the idle daemon S seconds before stopping (to look at it from outside: gdb, smaps).
+ * `--notify N` raises N JOB notifications once every group is connected (notification.delay 0, the endpoint
+ * acknowledges at once) and waits until every group has acknowledged them all: the idle figures then are those of
+ * sockets that carried requests (maxBatchSize as configured, 100 by default), not of fresh ones.
+ * `--set key=value` (repeatable) sets any other configuration key of the daemon (e.g. `--set notification.scheduledRate=60`).
  * `NBWSS_BENCH_HEAP_SNAPSHOT=FILE` writes a heap snapshot of the idle daemon. The daemon inherits the
  * environment, so `MALLOC_ARENA_MAX=2 npx tsx bench/connections.ts` measures a malloc setting.
  *
@@ -56,9 +61,19 @@ const tickRuns = Math.max(1, arg('ticks', 10));
 const floorSockets = arg('floor', 2000);
 const holdSeconds = arg('hold', 0);
 const engineOnly = process.argv.includes('--engine-only');
+const notify = arg('notify', 0);
+if (notify > 0 && engineOnly) throw new Error('--notify needs the notification service: not with --engine-only');
 const admin = !process.argv.includes('--no-admin') && !engineOnly;
 const daemonRoot = process.argv.includes('--daemon') ? process.argv[process.argv.indexOf('--daemon') + 1] : 'dist';
 if (daemonRoot !== 'dist' && daemonRoot !== 'src') throw new Error('--daemon must be dist or src');
+/** `--set key=value` settings, given to the daemon's configuration as they are (its own checks apply). */
+const extraSettings = Object.fromEntries(
+  process.argv.flatMap((a, i) => (a === '--set' ? [process.argv[i + 1] ?? ''] : [])).map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--set wants key=value, got ${kv}`);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  }),
+);
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const kb1 = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
 const repo = new URL('../', import.meta.url).pathname;
@@ -141,6 +156,7 @@ interface DaemonResult {
   idle: MemorySample;
   heapSpaces: Record<string, { size: number; used: number }>;
   scrape: { ms: number; bytes: number; series: number } | null;
+  delivery: { notifications: number; ms: number } | null;
   ticks: number[];
   plans: number[];
   idleWallMs: number;
@@ -186,6 +202,7 @@ try {
       groups,
       engineOnly,
       ticks: tickRuns,
+      notify,
       idleSeconds,
       heapSnapshot: process.env.NBWSS_BENCH_HEAP_SNAPSHOT,
       overrides: {
@@ -197,12 +214,14 @@ try {
         'connectionInfo.period': period,
         'keepAlive.scheduledRate': keepalive,
         'scheduledExecutor.threadPoolSize': pool,
+        ...(notify > 0 ? { 'notification.delay': 0 } : {}),
+        ...extraSettings,
       },
     },
   });
   const { measured } = await message<{ measured: number }>(daemon, 'measured');
   server.send({ cmd: 'stats' });
-  const { stats: peer } = await message<{ stats: { open: number; connected: number; pings: number; rssMb: number } }>(server, 'stats');
+  const { stats: peer } = await message<{ stats: { open: number; connected: number; pings: number; notificationRequests: number; rssMb: number } }>(server, 'stats');
   if (holdSeconds > 0) {
     process.stdout.write(`daemon pid ${measured} idle and measured; held ${holdSeconds} s\n`);
     await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
@@ -250,6 +269,7 @@ try {
     tickPlanMedianMs: round2(plans[Math.floor(plans.length / 2)]!),
     idleWindowS: Math.round(r.idleWallMs / 100) / 10,
     idleCpuPercentOfOneCore: Math.round((r.idleCpuMs / r.idleWallMs) * 1000) / 10,
+    delivered: r.delivery && { notifications: r.delivery.notifications, seconds: Math.round(r.delivery.ms / 100) / 10, deliveriesPerSecond: Math.round((r.delivery.notifications * groups) / (r.delivery.ms / 1000)) },
     metricsScrape: r.scrape && { ms: Math.round(r.scrape.ms), kb: Math.round(r.scrape.bytes / 1024), series: r.scrape.series },
     pingsInWindow: r.pingsInWindow,
     pongsReceived: r.pongsReceived,
@@ -271,6 +291,7 @@ try {
     ['daemon RSS', `${result.rssIdleMb} MB idle, ${result.rssAllConnectedMb} MB at all-connected, peak ${result.maxRssMb} MB (baseline ${result.rssBaselineMb} MB; JS heap ${result.heapUsedMb} MB)`],
     ['memory per socket (daemon)', `${p.rss} KB RSS: JS heap ${p.jsHeap} KB (${p.jsHeapReserved} KB reserved), external ${p.external} KB, native (TLS, libuv, malloc) ${p.native} KB`],
     ['memory per bare TLS socket (floor)', floor ? `${floor.rssKb} KB RSS (JS heap ${floor.heapKb} KB; ${floor.sockets} node:tls sockets, child process)` : '(not measured: --floor 0)'],
+    ['notifications delivered before idle (--notify)', result.delivered ? `${result.delivered.notifications} to every group in ${result.delivered.seconds} s (${result.delivered.deliveriesPerSecond} deliveries/s)` : '(none)'],
     ['steady-state tick', `median ${result.tickMedianMs} ms, max ${result.tickMaxMs} ms (${tickRuns} ticks; reading + deciding: ${result.tickPlanMedianMs} ms)`],
     ['idle CPU', `${result.idleCpuPercentOfOneCore}% of one core over ${result.idleWindowS} s (keepalive ${keepalive} s: ${r.pingsInWindow} pings, avg RTT ${result.avgRttMs} ms)`],
     ['admin /metrics scrape (idle)', result.metricsScrape ? `${result.metricsScrape.ms} ms, ${result.metricsScrape.kb} KB, ${result.metricsScrape.series} series` : '(admin off)'],
@@ -281,7 +302,7 @@ try {
   process.stdout.write(`\nbench/connections — ${groups} groups\n`);
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(72)} ${v}\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  const suffix = (engineOnly ? '-engine' : '') + (admin || engineOnly ? '' : '-noadmin') + (daemonRoot === 'src' ? '-src' : '');
+  const suffix = (notify > 0 ? `-notify${notify}` : '') + (engineOnly ? '-engine' : '') + (admin || engineOnly ? '' : '-noadmin') + (daemonRoot === 'src' ? '-src' : '');
   const resultsDir = new URL('./results/', import.meta.url).pathname;
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `connections-${groups}-pool${pool}${suffix}.json`), JSON.stringify(result, null, 2) + '\n');

@@ -10,7 +10,8 @@ export class Barrier {
   #faults = 0;
 
   constructor(
-    private readonly log: Logger,
+    /** The connection's logger, asked for only when there is something to log. */
+    private readonly log: () => Logger,
     private readonly status: () => string,
     private readonly onFault: (where: string, err: unknown) => void,
   ) {}
@@ -34,12 +35,12 @@ export class Barrier {
   /** Log an unexpected exception (the first as an error) and hand it to `onFault` (whose own throw is logged). */
   fault(where: string, err: unknown): void {
     const fields = { err, where, status: this.status() };
-    if (this.#faults++ === 0) this.log.error(fields, 'unexpected exception: closing this connection with 1011');
-    else this.log.debug(fields, 'unexpected exception (again)');
+    if (this.#faults++ === 0) this.log().error(fields, 'unexpected exception: closing this connection with 1011');
+    else this.log().debug(fields, 'unexpected exception (again)');
     try {
       this.onFault(where, err);
     } catch (again) {
-      this.log.error({ err: again }, 'could not close the connection after an unexpected exception');
+      this.log().error({ err: again }, 'could not close the connection after an unexpected exception');
     }
   }
 }

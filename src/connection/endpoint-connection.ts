@@ -10,7 +10,8 @@ import { sendableCloseCode, truncateReason } from './close-codes.js';
 import { connectResponseProblem, socketOptions } from './handshake.js';
 import { Keepalive } from './keepalive.js';
 import { classifyOpenError } from './open-error.js';
-import { OVERSIZE_REASON, type CloseInfo, type CloseOptions, type ConnectionEvents, type ConnectionSettings, type ConnectionStats, type ConnectionStatus, type EndpointTarget } from './types.js';
+import type { TrustAnchor } from './tls-pin.js';
+import { OVERSIZE_REASON, type CloseInfo, type CloseOptions, type ConnectionEvents, type ConnectionSettings, type ConnectionStats, type ConnectionStatus, type EndpointIdentity, type EndpointTarget } from './types.js';
 
 export * from './types.js';
 
@@ -53,11 +54,16 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   readonly groupId: string;
   readonly hostName: string;
   readonly connectionId = nextConnectionId++;
-  readonly endpoint: Readonly<EndpointTarget>;
+  /** The endpoint this socket goes to (its trust anchor is held only while connecting: see {@link #anchor}). */
+  readonly endpoint: Readonly<EndpointIdentity>;
 
-  readonly #o: EndpointConnectionOptions;
+  /** The settings and collaborators (not the endpoint, not the token). */
+  readonly #o: Omit<EndpointConnectionOptions, 'endpoint' | 'token'>;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  readonly #logger: Logger;
+  #childLog: Logger | undefined;
+  /** The pinned certificate (or CA) while connecting: dropped once CONNECTED, when nothing needs it any more. */
+  #anchor: TrustAnchor | undefined;
   readonly #abort = new AbortController();
   readonly #keepalive: Keepalive;
   readonly #closed: Promise<CloseInfo>;
@@ -77,15 +83,20 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
 
   constructor(options: EndpointConnectionOptions) {
     super();
-    this.#o = { ...options, token: '' }; // the token lives in #token until the CONNECT REQUEST is sent
-    this.#token = options.token;
-    this.endpoint = options.endpoint;
-    this.groupId = options.endpoint.groupId;
-    this.hostName = options.endpoint.hostName;
+    // Only what the connection needs is kept, not the caller's endpoint record (which may carry the encrypted
+    // token, the last error…): thousands of sockets each holding a record add up.
+    const { endpoint, token, ...rest } = options;
+    const { hostName, url, groupId, priority, certPem, certFingerprint, caPem } = endpoint;
+    this.endpoint = { hostName, url, groupId, priority, certFingerprint };
+    this.#anchor = { certPem, certFingerprint, caPem };
+    this.#o = rest;
+    this.#token = token; // kept only until the CONNECT REQUEST is sent
+    this.groupId = groupId;
+    this.hostName = hostName;
     this.#clock = options.clock ?? systemClock;
-    this.#log = (options.logger ?? silentLogger()).child({ groupId: this.groupId, hostName: this.hostName, connectionId: this.connectionId });
+    this.#logger = options.logger ?? silentLogger();
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#barrier = new Barrier(this.#log, () => this.#status, (where, err) => this.#onFault(where, err));
+    this.#barrier = new Barrier(() => this.#log, () => this.#status, (where, err) => this.#onFault(where, err));
     this.#keepalive = new Keepalive({
       clock: this.#clock,
       intervalMs: options.keepAliveIntervalMs,
@@ -93,6 +104,16 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
       sendPing: (data) => this.#ws?.ping(data),
       onDead: (misses) => void this.close({ code: 1006, reason: `keepalive: ${misses} consecutive pongs missed`, terminate: true }),
     });
+  }
+
+  /** This connection's logger, made on first use (most connections never log: no child logger per socket). */
+  get #log(): Logger {
+    return (this.#childLog ??= this.#logger.child({ groupId: this.groupId, hostName: this.hostName, connectionId: this.connectionId }));
+  }
+
+  /** The endpoint with its trust anchor: what opening the socket and explaining its failure need. */
+  #target(): EndpointTarget {
+    return { ...this.endpoint, ...this.#anchor! };
   }
 
   /** Current lifecycle status. */
@@ -154,7 +175,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
   /** The part of {@link connect} that may throw: socket first, then the listeners, the timer and the abort. */
   #open(promise: Promise<void>, signal: AbortSignal | undefined): void {
     const timeoutMs = this.#o.handshakeTimeoutMs;
-    const ws = new WebSocket(this.endpoint.url, socketOptions(this.endpoint, this.#o));
+    const ws = new WebSocket(this.endpoint.url, socketOptions(this.#target(), this.#o));
     this.#ws = ws;
     const b = this.#barrier;
     ws.on('open', b.guard('open', () => this.#onOpen()));
@@ -298,6 +319,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     }
     this.#clock.clearTimeout(this.#attemptTimer);
     this.#attemptTimer = undefined;
+    this.#anchor = undefined;
     this.#transition('connected');
     this.#connectedSince = this.#clock.now();
     this.#keepalive.start();
@@ -332,7 +354,7 @@ export class EndpointConnection extends EventEmitter<ConnectionEvents> implement
     const code = (err as NodeJS.ErrnoException).code;
     if (this.#status === 'opening') {
       if (this.#attempt && !this.#attempt.error) {
-        this.#attempt.error = classifyOpenError(err, this.endpoint, this.#o.handshakeTimeoutMs);
+        this.#attempt.error = classifyOpenError(err, this.#target(), this.#o.handshakeTimeoutMs);
         void this.close({ code: 1006, reason: err.message, cause: err, terminate: true });
       }
       return;

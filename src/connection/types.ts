@@ -18,6 +18,9 @@ export interface EndpointTarget extends TrustAnchor {
   priority: number;
 }
 
+/** What a connection keeps of its endpoint once CONNECTED: who it is, without the certificate or CA text. */
+export type EndpointIdentity = Omit<EndpointTarget, 'certPem' | 'caPem'>;
+
 /**
  * Numeric settings of a connection, in ms: the narrow options `connection/` depends on (the scheduler derives them
  * from the configuration, see `scheduler/settings.ts`).

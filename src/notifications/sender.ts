@@ -62,7 +62,8 @@ export class GroupSender {
   readonly #outbox: OutboxStore;
   readonly #config: () => Readonly<NotificationConfig>;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  readonly #logger: Logger;
+  #childLog: Logger | undefined;
   readonly #events: EventEmitter<NotificationEvents>;
   readonly #payloads: PayloadCache | undefined;
   #state: SenderState = 'idle';
@@ -70,7 +71,10 @@ export class GroupSender {
   #nextEligibleAt: number | undefined;
   #resendTimer: TimerHandle | undefined;
   #timeoutTimer: TimerHandle | undefined;
+  /** Only while rows wait for `notification.delay`: fires when the first of them becomes eligible. */
   #idleTimer: TimerHandle | undefined;
+  /** The group's cursor as last read or committed here; undefined when unknown (then a poll reads the group). */
+  #cursor: number | undefined;
   #warnedMissingGroup = false;
 
   constructor(options: GroupSenderOptions) {
@@ -79,9 +83,14 @@ export class GroupSender {
     this.#outbox = options.outbox;
     this.#config = options.config;
     this.#clock = options.clock;
-    this.#log = options.logger.child({ groupId: this.groupId, hostName: this.channel.hostName });
+    this.#logger = options.logger;
     this.#events = options.events;
     this.#payloads = options.payloads;
+  }
+
+  /** This sender's logger, made on first use (no child logger per group while nothing is logged). */
+  get #log(): Logger {
+    return (this.#childLog ??= this.#logger.child({ groupId: this.groupId, hostName: this.channel.hostName }));
   }
 
   get state(): SenderState {
@@ -90,6 +99,18 @@ export class GroupSender {
 
   /** Resend the group's recorded in-flight batch at once, if any; else send the next eligible batch. */
   start(): void {
+    this.#next();
+  }
+
+  /**
+   * The periodic look for work (`notification.scheduledRate`, one timer for every group: the service's): when idle,
+   * nothing waits for its delay, and `newestSeq` (the outbox's newest seq) is past the cursor or the cursor is not
+   * known, read the group and send what is eligible. Notifications appended by another process (`nbwss notify`)
+   * are found this way; an idle group already at the newest seq costs nothing.
+   */
+  poll(newestSeq: number): void {
+    if (this.#state !== 'idle' || this.#nextEligibleAt !== undefined) return;
+    if (this.#cursor !== undefined && this.#cursor >= newestSeq) return;
     this.#next();
   }
 
@@ -146,6 +167,7 @@ export class GroupSender {
     this.#clearTimers();
     this.#inflight = undefined;
     this.#state = 'idle';
+    this.#cursor = committed ? inflight.lastSeq : undefined;
     this.#emit('batchAcked', { ...this.#info(inflight, from.hostName), latencyMs: now - inflight.firstSentAt });
     if (!committed) {
       this.#log.warn({ id: inflight.id }, 'acknowledged batch no longer recorded in flight (group deleted or re-added)');
@@ -181,9 +203,11 @@ export class GroupSender {
       } else if (group.inflight) {
         this.#resume(group);
       } else {
+        this.#cursor = group.cursorSeq;
         this.#sendNext(group);
       }
     } catch (err) {
+      this.#cursor = undefined;
       this.#log.error({ err }, 'cannot read the outbox; retrying at the next poll');
     }
     if (this.#state === 'idle') this.#armIdle();
@@ -278,10 +302,13 @@ export class GroupSender {
     this.#emit('batchResent', { ...this.#info(inflight, this.channel.hostName), reason: 'timeout' });
   }
 
-  /** Wait for a raise, the poll period, or the moment the oldest waiting row becomes eligible. */
+  /**
+   * Wait for a raise or a poll; when rows wait for their delay, also for the moment the first becomes eligible (a
+   * timer of this group's own, only then: thousands of idle groups need no timer each).
+   */
   #armIdle(): void {
-    let ms = this.#config().scheduledRate * 1000;
-    if (this.#nextEligibleAt !== undefined) ms = Math.max(0, Math.min(ms, this.#nextEligibleAt - this.#clock.now()));
+    if (this.#nextEligibleAt === undefined) return;
+    const ms = Math.max(0, this.#nextEligibleAt - this.#clock.now());
     this.#idleTimer = this.#clock.setTimeout(() => {
       this.#idleTimer = undefined;
       this.#next();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Channel, Router } from '../connection/channel.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../protocol/messages.js';
@@ -61,6 +61,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
   readonly #watch: BacklogWatch | undefined;
   readonly #senders = new Map<string, GroupSender>();
   readonly #payloads: PayloadCache | undefined;
+  #pollTimer: TimerHandle | undefined;
   #started = false;
 
   constructor(options: NotificationServiceOptions) {
@@ -99,6 +100,7 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     this.#connections?.on('disconnected', this.detach);
     this.#pruner?.start();
     this.#watch?.start();
+    this.#armPoll();
   }
 
   /** Stop every sender and the pruner (in-flight batches stay recorded for the next start). Idempotent. */
@@ -109,6 +111,8 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     this.#connections?.off('disconnected', this.detach);
     this.#pruner?.stop();
     this.#watch?.stop();
+    this.#clock.clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
     for (const sender of this.#senders.values()) sender.stop();
     this.#senders.clear();
     if (this.#payloads) this.#payloads.sharers = 0;
@@ -134,6 +138,23 @@ export class NotificationService extends EventEmitter<NotificationEvents> {
     sender.stop();
     this.#senders.delete(channel.groupId);
     if (this.#payloads) this.#payloads.sharers = this.#senders.size;
+  }
+
+  /**
+   * Every `notification.scheduledRate` (read each time: a live key), one look for work for all groups: the newest
+   * seq is read once and each idle sender behind it reads its group (notifications appended by another process,
+   * a read that failed). One timer and one query per period, whatever the number of groups.
+   */
+  #armPoll(): void {
+    this.#pollTimer = this.#clock.setTimeout(() => {
+      try {
+        const newest = this.#outbox.newestSeq();
+        for (const sender of this.#senders.values()) sender.poll(newest);
+      } catch (err) {
+        this.#log.error({ err }, 'cannot read the outbox; looking again at the next poll');
+      }
+      if (this.#started) this.#armPoll();
+    }, this.#config().scheduledRate * 1000);
   }
 
   /** Notifications were raised in this process: wake every idle sender (wire to `NotificationSource` `raised`). */

@@ -255,9 +255,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     slot.conn = conn;
     slot.createdAt = rec.createdAt;
     slot.dialRevision = rec.dialRevision;
-    this.#hostsBusy.add(rec.hostName);
-    void conn.closed.then(() => this.#hostsBusy.delete(rec.hostName));
-    conn.once('connected', () => this.#onConnected(slot, conn, rec));
+    // These closures live as long as the connection: they must not capture the record (token, certificate…).
+    const host = rec.hostName;
+    this.#hostsBusy.add(host);
+    void conn.closed.then(() => this.#hostsBusy.delete(host));
+    conn.once('connected', () => this.#onConnected(slot, conn));
     conn.once('disconnected', (info) => this.#onDisconnected(slot, conn, info));
     try {
       await conn.connect(this.#abort.signal);
@@ -284,13 +286,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.emit('attemptFailed', { groupId: rec.groupId, hostName: rec.hostName, reason, message });
   }
 
-  #onConnected(slot: Slot, conn: EndpointConnection, rec: EndpointRecord): void {
+  #onConnected(slot: Slot, conn: EndpointConnection): void {
     slot.state = 'connected';
     this.#live.set(conn.groupId, conn);
     this.#failureLog.succeeded(conn.hostName);
     this.#persist(() => this.#o.endpoints.recordConnectionState(conn.hostName, 'CONNECTED', null, this.#clock.now()));
     this.#log.info(
-      { groupId: conn.groupId, hostName: conn.hostName, priority: rec.priority, from: 'DISCONNECTED', to: 'CONNECTED', reason: 'CONNECT RESPONSE valid:true', connectionId: conn.connectionId },
+      { groupId: conn.groupId, hostName: conn.hostName, priority: conn.endpoint.priority, from: 'DISCONNECTED', to: 'CONNECTED', reason: 'CONNECT RESPONSE valid:true', connectionId: conn.connectionId },
       `${conn.groupId} ${conn.hostName}: DISCONNECTED → CONNECTED`,
     );
     this.emit('connected', conn);

@@ -307,15 +307,32 @@ describe('GroupSender timing', () => {
     expect(outbox.group('g1')!.cursorSeq).toBe(1);
   });
 
-  it('polls every scheduledRate for notifications appended by another process', () => {
+  it('a poll sends what another process appended; an idle group already at the newest seq reads nothing', () => {
     const { outbox, clock } = setup();
     const { sender, channel } = makeSender(outbox, clock);
     sender.start();
-    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]); // no wake
-    clock.advance(4999);
-    expect(channel.sent).toHaveLength(0);
-    clock.advance(1);
+    const reads = { count: 0 };
+    const group = outbox.group.bind(outbox);
+    outbox.group = (id) => (reads.count++, group(id));
+    sender.poll(outbox.newestSeq()); // nothing new: not even the group is read
+    expect(reads.count).toBe(0);
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]); // no wake: another process
+    sender.poll(outbox.newestSeq());
     expect(channel.sent).toHaveLength(1);
+    expect(reads.count).toBe(1);
+    sender.handleResponse(ack((channel.last as NotificationRequest).id));
+    sender.poll(outbox.newestSeq());
+    expect(reads.count).toBe(1);
+  });
+
+  it('without rows waiting for their delay an idle sender holds no timer (the service polls for every group)', () => {
+    const { outbox, clock } = setup();
+    const { sender } = makeSender(outbox, clock, testConfig({ delay: 30 }));
+    sender.start();
+    expect(clock.pending).toBe(0);
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]);
+    sender.wake();
+    expect(clock.pending).toBe(1); // the moment the row becomes eligible
   });
 });
 

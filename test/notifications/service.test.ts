@@ -35,6 +35,21 @@ function setup(groups = ['g1', 'g2']) {
 }
 
 describe('NotificationService', () => {
+  it('polls every scheduledRate, with one timer for every group, and delivers what another process appended', async () => {
+    const { outbox, clock, scheduler } = setup();
+    const timers = clock.pending; // the service's own: the poll, the pruner, the backlog watch
+    const a = new FakeChannel('g1', 'a.example.com');
+    const b = new FakeChannel('g2', 'b.example.com');
+    scheduler.emit('connected', a);
+    scheduler.emit('connected', b);
+    expect(clock.pending).toBe(timers); // no timer per idle group
+    outbox.append([{ rows: [{ object: 'JOB', data: JSON.stringify(job(1)) }], raisedAt: clock.now() }]); // no wake
+    clock.advance(4999);
+    expect([a.sent.length, b.sent.length]).toEqual([0, 0]);
+    clock.advance(1);
+    expect([a.sent.length, b.sent.length]).toEqual([1, 1]);
+  });
+
   it('registers the NOTIFICATION RESPONSE route and delivers every notification to every connected group', async () => {
     const { scheduler, source, respond, service, outbox } = setup();
     const a = new FakeChannel('g1', 'a1');
