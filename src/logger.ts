@@ -35,10 +35,12 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
-/** The root logger: JSON lines, secrets redacted. Subsystems take `logger.child({ subsystem })`. */
+/** The root logger: JSON lines with level names (`"level":"info"`), secrets redacted. Subsystems take `logger.child({ subsystem })`. */
 export function createLogger(options: LoggerOptions): Logger {
   const redact = { paths: REDACT_PATHS, censor: '[redacted]' };
-  const base = { level: options.level, redact, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  // Level names ("level":"warn"), not pino's numbers: what a reader and a log query expect (issue 12 item 6).
+  const formatters = { level: (label: string) => ({ level: label }) };
+  const base = { level: options.level, redact, formatters, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (options.stream) return pino(base, options.stream as pino.DestinationStream);
   if (options.file) return pino(base, pino.destination({ fd: openLogFile(options.file), sync: false }));
   return pino(base, pino.destination({ dest: 1, sync: false }));

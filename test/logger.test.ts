@@ -33,6 +33,6 @@ describe('createLogger with log.file', () => {
       return t;
     });
     const line = JSON.parse(text.trim()) as { msg: string; n: number };
-    expect(line).toMatchObject({ msg: 'first', n: 1 });
+    expect(line).toMatchObject({ msg: 'first', n: 1, level: 'info' }); // level names, not numbers (issue 12 item 6)
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 /** One parsed JSON log line. */
-export type LogLine = Record<string, unknown> & { level: number; msg: string };
+export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
 /** A real pino logger (redaction included) whose lines are collected in memory for assertions. */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {

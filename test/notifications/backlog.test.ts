@@ -84,7 +84,7 @@ describe('backlog warnings', () => {
     ackAll('G1');
     clock.advance(10_000);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 40, groupId: 'G2', backlog: 4, threshold: 3, msg: expect.stringMatching(/^server group G2: 4 notifications wait for its acknowledgement \(over notification.backlogWarning=3\)/) }),
+      expect.objectContaining({ level: 'warn', groupId: 'G2', backlog: 4, threshold: 3, msg: expect.stringMatching(/^server group G2: 4 notifications wait for its acknowledgement \(over notification.backlogWarning=3\)/) }),
     ]);
     expect(events).toEqual([expect.objectContaining({ groupId: 'G2', over: true, backlog: 4, threshold: 3, holdsPruningBack: false })]);
     expect(watch.warnedGroups).toEqual(['G2']);
@@ -93,10 +93,10 @@ describe('backlog warnings', () => {
     raise(2);
     clock.advance(10 * 60_000);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({ level: 40, backlog: 6, msg: expect.stringMatching(/^still: server group G2: 6 notifications/), warningSinceMs: expect.any(Number) });
+    expect(lines[1]).toMatchObject({ level: 'warn', backlog: 6, msg: expect.stringMatching(/^still: server group G2: 6 notifications/), warningSinceMs: expect.any(Number) });
     ackAll('G2'); // drained (an endpoint of G2 was activated and caught up)
     clock.advance(10_000);
-    expect(lines[2]).toMatchObject({ level: 30, groupId: 'G2', msg: 'server group G2: backlog back under the warning threshold' });
+    expect(lines[2]).toMatchObject({ level: 'info', groupId: 'G2', msg: 'server group G2: backlog back under the warning threshold' });
     expect(events.map((e) => [e.groupId, e.over])).toEqual([
       ['G2', true],
       ['G2', false],

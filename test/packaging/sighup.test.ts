@@ -53,7 +53,7 @@ describe('nbwss run + SIGHUP', () => {
     expect(restart.restartNeeded).toEqual(['connectionInfo.period']);
     expect(restart.msg).toContain('connectionInfo.period');
     await delivered; // the new delay applies at once
-    await run.line(/"level":20,/); // debug lines now appear
+    await run.line(/"level":"debug",/); // debug lines now appear, with level names
 
     writeFileSync(file, properties(dir, ['notification.delay=soon']));
     run.signal('SIGHUP');

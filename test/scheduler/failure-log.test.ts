@@ -4,7 +4,7 @@ import { captureLogger } from '../helpers/log-capture.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { harness } from './harness.js';
 
-const levels = (lines: { level: number; msg: string; repeated?: unknown }[]) => lines.map((l) => `${l.level} ${l.msg.replace(/ since [0-9T:.Z-]+/, ' since T')}${l.repeated ? ` [${String(l.repeated)}]` : ''}`);
+const levels = (lines: { level: string; msg: string; repeated?: unknown }[]) => lines.map((l) => `${l.level} ${l.msg.replace(/ since [0-9T:.Z-]+/, ' since T')}${l.repeated ? ` [${String(l.repeated)}]` : ''}`);
 
 describe('repeated connection failures are logged once, then summarised (issue 10 D18)', () => {
   it('FailureLog: warn when a failure starts or changes, debug while it repeats, a reminder each hour, a summary when it ends', () => {
@@ -21,12 +21,12 @@ describe('repeated connection failures are logged once, then summarised (issue 1
     log.succeeded('ep');
     log.succeeded('other'); // failed once: nothing to summarise
     expect(levels(lines)).toEqual([
-      '40 connection attempt failed (pin_mismatch)',
-      '20 connection attempt failed (pin_mismatch) [2]',
-      '40 connection attempt failed (unreachable)',
-      '40 connection attempt failed (pin_mismatch): still failing (3 attempts since T) [3]',
-      '30 connection attempt failed (pin_mismatch): repeated 3 times since T; it now fails differently [3]',
-      '40 connection attempt failed (handshake_timeout)',
+      'warn connection attempt failed (pin_mismatch)',
+      'debug connection attempt failed (pin_mismatch) [2]',
+      'warn connection attempt failed (unreachable)',
+      'warn connection attempt failed (pin_mismatch): still failing (3 attempts since T) [3]',
+      'info connection attempt failed (pin_mismatch): repeated 3 times since T; it now fails differently [3]',
+      'warn connection attempt failed (handshake_timeout)',
     ]);
     expect(lines.at(-2)).toMatchObject({ durationMs: 3_660_000 });
   });
@@ -41,12 +41,12 @@ describe('repeated connection failures are logged once, then summarised (issue 1
     await h.scheduler.tickNow();
     const relevant = h.lines.filter((l) => l.hostName === 'ep' && /connection attempt failed/.test(l.msg));
     expect(levels(relevant)).toEqual([
-      '40 connection attempt failed (rejected)',
-      '20 connection attempt failed (rejected) [2]',
-      '20 connection attempt failed (rejected) [3]',
-      '20 connection attempt failed (rejected) [4]',
-      '20 connection attempt failed (rejected) [5]',
-      '30 connection attempt failed (rejected): repeated 5 times since T; connected now [5]',
+      'warn connection attempt failed (rejected)',
+      'debug connection attempt failed (rejected) [2]',
+      'debug connection attempt failed (rejected) [3]',
+      'debug connection attempt failed (rejected) [4]',
+      'debug connection attempt failed (rejected) [5]',
+      'info connection attempt failed (rejected): repeated 5 times since T; connected now [5]',
     ]);
     expect(h.failures).toHaveLength(5);
     expect(h.events.at(-1)).toBe('connected G ep');
