@@ -113,7 +113,7 @@ describe('A hostile endpoint closes its own connection, never the process (issue
     expect((await disconnected)[0]).toMatchObject({ code: 1011, reason: 'internal error (message)', initiator: 'local' });
     expect((await serverClose)[1].code).toBe(1011);
     const errors = lines.filter((l) => l.msg.startsWith('unexpected exception'));
-    expect(errors.map((l) => [l.level, (l.err as { message: string }).message])).toEqual([[50, 'handler bug on B0']]);
+    expect(errors.map((l) => [l.level, (l.err as { message: string }).message])).toEqual([['error', 'handler bug on B0']]);
     expect(good.isOpen).toBe(true);
   });
 
