@@ -30,7 +30,6 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AdminService } from '../src/admin/service.js';
 import { generateCertificate } from '../src/certificates.js';
-import { loadConfig } from '../src/config/index.js';
 import { Router, type MessageHandler } from '../src/connection/channel.js';
 import { startDaemon } from '../src/daemon.js';
 import { TokenCipher } from '../src/endpoints/token-cipher.js';
@@ -40,17 +39,15 @@ import { connectResponse, notificationResponse, type Message } from '../src/prot
 import { Store } from '../src/store/database.js';
 import { EndpointStore } from '../src/store/endpoint-store.js';
 import { OutboxStore } from '../src/store/outbox-store.js';
+import { benchArgs, benchConfig } from './_kit.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const QUICK = args.includes('--quick');
-const ROWS = arg('rows', QUICK ? 200_000 : 1_000_000);
-const PENDING = arg('pending', 1000);
-const ACKS = arg('acks', QUICK ? 1000 : 3000);
-const SCRAPES = arg('scrapes', 50);
+const args = benchArgs();
+const QUICK = args.flag('quick');
+const ROWS = args.num('rows', QUICK ? 200_000 : 1_000_000);
+const PENDING = args.num('pending', 1000);
+// G1 drains the rows in batches of notification.maxBatchSize (100): there are no more acknowledgements than batches
+const ACKS = Math.min(args.num('acks', QUICK ? 1000 : 3000), Math.floor(ROWS / 100) - 1);
+const SCRAPES = args.num('scrapes', 50);
 const TARGET_ACK_P99_MS = 5;
 const TARGET_SCRAPE_P99_MS = 50;
 
@@ -141,18 +138,7 @@ async function main(): Promise<void> {
   try {
     const cert = await generateCertificate({ hosts: ['127.0.0.1'] });
     const endpoint = await startAckEndpoint(cert);
-    const config = loadConfig({
-      env: {},
-      cwd: dir,
-      overrides: {
-        'db.path': join(dir, 'nbwss.db'),
-        'security.keyFile': join(dir, 'nbwss.key'),
-        'admin.listen': '127.0.0.1:0',
-        'log.level': 'error',
-        'connectionInfo.period': 0.2,
-        'notification.delay': 0,
-      },
-    }).config;
+    const config = benchConfig(dir, { 'admin.listen': '127.0.0.1:0', 'log.level': 'error', 'connectionInfo.period': 0.2, 'notification.delay': 0 });
 
     // Two groups subscribed before the rows exist: G1 acknowledges, G2 is deactivated and holds every row back.
     const t0 = performance.now();

@@ -22,11 +22,11 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/index.js';
 import { startDaemon } from '../src/daemon.js';
 import { TokenCipher } from '../src/endpoints/token-cipher.js';
 import { Store } from '../src/store/database.js';
 import { EndpointStore } from '../src/store/endpoint-store.js';
+import { benchConfig } from './_kit.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,21 +57,15 @@ try {
   const [[nbReady], [epReady]] = (await Promise.all([once(nb, 'message'), once(ep, 'message')])) as [[{ port: number; cert: string }], [{ port: number; cert: string; fingerprint: string }]];
   const nbUrl = `https://127.0.0.1:${nbReady.port}`;
   writeFileSync(join(dir, 'netbackup-ca.pem'), nbReady.cert);
-  const config = loadConfig({
-    env: {},
-    cwd: dir,
-    overrides: {
-      'db.path': join(dir, 'nbwss.db'),
-      'security.keyFile': join(dir, 'nbwss.key'),
-      'log.file': join(dir, 'nbwss.log'),
-      'log.level': process.env.BENCH_LOG_LEVEL ?? 'info',
-      'admin.listen': '',
-      'connectionInfo.period': 1,
-      'netbackup.baseUrl': nbUrl,
-      'netbackup.tls.caFile': join(dir, 'netbackup-ca.pem'),
-      'command.maxConcurrent': 64,
-    },
-  }).config;
+  const config = benchConfig(dir, {
+    'log.file': join(dir, 'nbwss.log'),
+    'log.level': process.env.BENCH_LOG_LEVEL ?? 'info',
+    'admin.listen': '',
+    'connectionInfo.period': 1,
+    'netbackup.baseUrl': nbUrl,
+    'netbackup.tls.caFile': join(dir, 'netbackup-ca.pem'),
+    'command.maxConcurrent': 64,
+  });
   const store = Store.open(config.db.path);
   const cipher = TokenCipher.fromKeyFile(config.security.keyFile);
   new EndpointStore(store).insert({ hostName: 'bench-endpoint', url: `wss://127.0.0.2:${epReady.port}/nbwss`, groupId: 'G1', priority: 1, tokenEnc: cipher.encrypt('t', 'bench-endpoint'), certPem: epReady.cert, certFingerprint: epReady.fingerprint, caPem: null });

@@ -41,13 +41,11 @@ import { NotificationSource } from '../src/notifications/source.js';
 import { connectResponse, notificationResponse, type Message } from '../src/protocol/messages.js';
 import { Store } from '../src/store/database.js';
 import { OutboxStore } from '../src/store/outbox-store.js';
+import { benchArgs } from './_kit.js';
 import { ThinEngine } from './_thin-engine.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
+const arg = benchArgs(args).num;
 const QUICK = args.includes('--quick');
 const N = arg('n', QUICK ? 50_000 : 200_000);
 const GROUPS_N = arg('groups-n', QUICK ? 10_000 : 50_000);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { RetentionPruner } from '../../src/notifications/retention.js';
@@ -122,33 +123,47 @@ describe('retention', () => {
     expect(outbox.stats()).toEqual({ rows: 0, oldestSeq: null, newestSeq: 4 });
   });
 
-  it('backlogs and row counts from sequence arithmetic equal real counts through appends, acknowledgements and pruning', () => {
-    const { store, outbox } = setup(['g1', 'g2', 'g3']);
-    let x = 7;
-    const random = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const countAll = store.db.prepare('SELECT COUNT(*) FROM outbox').pluck();
-    const countAfter = store.db.prepare('SELECT COUNT(*) FROM outbox WHERE seq > ?').pluck();
-    let n = 0;
-    for (let step = 0; step < 300; step++) {
-      const r = random();
-      if (r < 0.4) {
-        const k = 1 + Math.floor(random() * 5);
-        outbox.append([{ rows: rows('JOB', Array.from({ length: k }, () => job(++n))), raisedAt: Math.floor(random() * 100) }]);
-      } else if (r < 0.8) {
-        const g = outbox.group(`g${1 + Math.floor(random() * 3)}`)!;
-        const newest = outbox.stats().newestSeq;
-        if (newest > g.cursorSeq) {
-          const last = g.cursorSeq + 1 + Math.floor(random() * (newest - g.cursorSeq));
-          outbox.setInflight(g.groupId, { id: `B${step}`, firstSeq: g.cursorSeq + 1, lastSeq: last, count: last - g.cursorSeq, timeStamp: 1 }, 1);
-          outbox.acknowledge(g.groupId, `B${step}`, 2);
-        }
-      } else {
-        outbox.prune(Math.floor(random() * 120), 1 + Math.floor(random() * 20));
-      }
-      const stats = outbox.stats();
-      expect(stats.rows, `step ${step}`).toBe(countAll.get());
-      for (const g of outbox.groups()) expect(g.backlog, `step ${step} ${g.groupId}`).toBe(countAfter.get(g.cursorSeq));
-    }
+  it('backlogs and row counts from sequence arithmetic equal real counts through any mix of appends, acknowledgements, pruning and tombstones', () => {
+    // fast-check: any sequence of operations (raised_at out of order included); after each, the arithmetic of
+    // stats() and groups() equals a COUNT(*) of the table
+    type Op =
+      | { op: 'append'; k: number; raisedAt: number }
+      | { op: 'ack'; group: number; fraction: number }
+      | { op: 'prune'; cutoff: number; limit: number }
+      | { op: 'expire'; cutoff: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant('append' as const), k: fc.integer({ min: 1, max: 5 }), raisedAt: fc.integer({ min: 0, max: 100 }) }),
+      fc.record({ op: fc.constant('ack' as const), group: fc.integer({ min: 1, max: 3 }), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
+      fc.record({ op: fc.constant('prune' as const), cutoff: fc.integer({ min: 0, max: 120 }), limit: fc.integer({ min: 1, max: 20 }) }),
+      fc.record({ op: fc.constant('expire' as const), cutoff: fc.integer({ min: 0, max: 200 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const { store, outbox } = setup(['g1', 'g2', 'g3']);
+        store.db.prepare("UPDATE delivery_groups SET deleted_at = 100 WHERE group_id = 'g3'").run(); // a tombstone
+        const countAll = store.db.prepare('SELECT COUNT(*) FROM outbox').pluck();
+        const countAfter = store.db.prepare('SELECT COUNT(*) FROM outbox WHERE seq > ?').pluck();
+        let n = 0;
+        ops.forEach((o, step) => {
+          if (o.op === 'append') outbox.append([{ rows: rows('JOB', Array.from({ length: o.k }, () => job(++n))), raisedAt: o.raisedAt }]);
+          else if (o.op === 'prune') outbox.prune(o.cutoff, o.limit);
+          else if (o.op === 'expire') outbox.expireTombstones(o.cutoff);
+          else {
+            const g = outbox.group(`g${o.group}`);
+            const newest = outbox.stats().newestSeq;
+            if (g && newest > g.cursorSeq) {
+              const last = g.cursorSeq + 1 + Math.floor(o.fraction * (newest - g.cursorSeq - 1));
+              outbox.setInflight(g.groupId, { id: `B${step}`, firstSeq: g.cursorSeq + 1, lastSeq: last, count: last - g.cursorSeq, timeStamp: 1 }, 1);
+              outbox.acknowledge(g.groupId, `B${step}`, 2);
+            }
+          }
+          expect(outbox.stats().rows, `step ${step}`).toBe(countAll.get());
+          for (const g of outbox.groups()) expect(g.backlog, `step ${step} ${g.groupId}`).toBe(countAfter.get(g.cursorSeq));
+        });
+        store.close();
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('with no group left, prunes every old row (a new group starts after the newest seq anyway)', async () => {
