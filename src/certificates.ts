@@ -1,6 +1,12 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import selfsigned from 'selfsigned';
+import { connect, type PeerCertificate } from 'node:tls';
+
+/*
+ * Certificates as data: describe, fingerprint, fetch the one a server presents, generate. A leaf module (Node's
+ * crypto, net and tls only; `selfsigned` is loaded when a certificate is generated), so both `connection/` and
+ * `endpoints/` use it.
+ */
 
 /** A certificate as an operator needs to see it before trusting it (the guide's "Validate"). */
 export interface CertificateInfo {
@@ -49,6 +55,102 @@ export function derToPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
+/** Host (without IPv6 brackets) and port (default 443) a `wss://` URL dials. Throws on a URL that does not parse. */
+export function dialTarget(url: string | URL): { host: string; port: number } {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port: u.port === '' ? 443 : Number(u.port) };
+}
+
+/** Options of {@link presentedCertificate}. */
+export interface PresentedCertificateOptions {
+  /** Limit for TCP connect + TLS handshake together, in ms. */
+  timeoutMs: number;
+  /** Abort the attempt (it then fails with the signal's reason). */
+  signal?: AbortSignal | undefined;
+  /** Verify the chain against this CA (PEM) instead of Node's bundled list; only {@link PresentedCertificate.authorized} depends on it. */
+  caPem?: string | undefined;
+  /** Also complete a handshake with a server that offers only TLS 1.0/1.1 (default false: TLS 1.2 or later). */
+  legacyTls?: boolean | undefined;
+}
+
+/** What a TLS server presented in a completed handshake. */
+export interface PresentedCertificate {
+  /** The leaf certificate with its issuer chain (`getPeerCertificate(true)`); undefined when the server sent none. */
+  peer: PeerCertificate | undefined;
+  /** Whether the chain verified (to {@link PresentedCertificateOptions.caPem} or Node's bundled CAs). */
+  authorized: boolean;
+  /** OpenSSL's reason when {@link authorized} is false. */
+  authorizationError: string | undefined;
+  /** The TLS version negotiated (`TLSv1.3`, …), when known. */
+  protocol: string | undefined;
+}
+
+/**
+ * How {@link presentedCertificate} ended: the certificate, or the failure with how far it got — `tcp` (the host was
+ * never reached: DNS, refused, timeout or abort before TCP connected) or `tls` (TCP connected, the handshake did
+ * not complete).
+ */
+export type PresentedCertificateResult = ({ ok: true } & PresentedCertificate) | { ok: false; stage: 'tcp' | 'tls'; cause: unknown };
+
+/**
+ * Connect with TLS to `host:port` and see the certificate it presents, WITHOUT trusting it and without sending
+ * anything beyond the handshake: the socket is closed as soon as the handshake completes (or fails, times out, is
+ * aborted). SNI is the host name unless the host is an IP address. Never rejects: a failure is a result.
+ *
+ * The one certificate fetch of the project: the guide's "Validate" (`endpoints/certificate.ts`) and the "presented
+ * SHA-256 …" of a refused connection (`connection/tls-pin.ts`) both go through it.
+ */
+export function presentedCertificate(target: { host: string; port: number }, options: PresentedCertificateOptions): Promise<PresentedCertificateResult> {
+  const { host, port } = target;
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      resolve({ ok: false, stage: 'tcp', cause: options.signal.reason ?? new Error('aborted') });
+      return;
+    }
+    let tcpConnected = false;
+    let settled = false;
+    const socket = connect({
+      host,
+      port,
+      ...(isIP(host) ? {} : { servername: host }),
+      // Trust is the caller's decision (trust on first use, a fingerprint, a CA): here we only look.
+      rejectUnauthorized: false,
+      ...(options.caPem ? { ca: [options.caPem] } : {}),
+      // OpenSSL 3 refuses TLS < 1.2 below security level 0: allowed only to name the version in a report.
+      ...(options.legacyTls ? { minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
+    });
+    const settle = (result: PresentedCertificateResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(result);
+    };
+    const fail = (cause: unknown) => settle({ ok: false, stage: tcpConnected ? 'tls' : 'tcp', cause });
+    const timer = setTimeout(() => fail(Object.assign(new Error(`no TLS handshake within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })), options.timeoutMs);
+    const onAbort = () => fail(options.signal?.reason ?? new Error('aborted'));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      tcpConnected = true;
+    });
+    socket.once('error', fail);
+    socket.once('close', () => fail(new Error('connection closed before the TLS handshake completed')));
+    socket.once('secureConnect', () => {
+      // An empty object when the server sent no certificate.
+      const peer: Partial<PeerCertificate> = socket.getPeerCertificate(true);
+      settle({
+        ok: true,
+        peer: peer?.raw ? (peer as PeerCertificate) : undefined,
+        authorized: socket.authorized,
+        authorizationError: socket.authorized ? undefined : String(socket.authorizationError),
+        protocol: socket.getProtocol() ?? undefined,
+      });
+    });
+  });
+}
+
 /** A generated key pair and certificate, PEM. */
 export interface GeneratedCertificate {
   key: string;
@@ -90,6 +192,7 @@ export async function generateCertificate(options: GenerateCertificateOptions): 
         { name: 'extKeyUsage' as const, serverAuth: true },
         { name: 'subjectAltName' as const, altNames },
       ];
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: cn }], {
     keyType: 'ec',
     curve: 'P-256',

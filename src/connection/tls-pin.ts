@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
-import { checkServerIdentity as defaultCheckServerIdentity, connect as tlsConnect, createSecureContext, rootCertificates, type PeerCertificate, type SecureContext } from 'node:tls';
+import { checkServerIdentity as defaultCheckServerIdentity, createSecureContext, rootCertificates, type PeerCertificate, type SecureContext } from 'node:tls';
+import { dialTarget, presentedCertificate } from '../certificates.js';
 import { PinMismatchError } from '../errors.js';
 
 export { PinMismatchError } from '../errors.js';
@@ -98,26 +98,13 @@ export function isCertificateVerifyError(err: unknown): boolean {
  * sending anything beyond the TLS handshake. Used only to log "expected X, presented Y" after a verification
  * failure (Node does not hand the rejected certificate to the caller). Resolves undefined on any failure.
  */
-export function presentedFingerprint(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      resolve(undefined);
-      return;
-    }
-    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-    const socket = tlsConnect({ host, port: Number(u.port || 443), servername: isIP(host) ? '' : host, rejectUnauthorized: false });
-    const done = (fp: string | undefined) => {
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(fp);
-    };
-    const onAbort = () => done(undefined);
-    socket.setTimeout(timeoutMs, () => done(undefined));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('secureConnect', () => done(socket.getPeerCertificate().fingerprint256 || undefined));
-    socket.once('error', () => done(undefined));
-  });
+export async function presentedFingerprint(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+  let target: { host: string; port: number };
+  try {
+    target = dialTarget(url);
+  } catch {
+    return undefined;
+  }
+  const seen = await presentedCertificate(target, { timeoutMs, signal });
+  return (seen.ok && seen.peer?.fingerprint256) || undefined;
 }

@@ -1,9 +1,10 @@
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { pinnedTlsOptions, PinMismatchError } from '../../src/connection/tls-pin.js';
+import { pinnedTlsOptions, PinMismatchError, presentedFingerprint } from '../../src/connection/tls-pin.js';
 import { ConnectError } from '../../src/errors.js';
 import { freshCertificate } from '../helpers/certs.js';
 import { rejection } from '../helpers/rejection.js';
+import { closedPort, startTcpServer, startTlsServer } from '../helpers/tls-server.js';
 import { cleanUpAfterEach, connection, server, target } from './harness.js';
 
 cleanUpAfterEach();
@@ -39,5 +40,20 @@ describe('the fingerprint256 comparison of a pinned endpoint (issue 10 F21)', ()
     expect(err.reason).toBe('pin_mismatch');
     expect(err.message).toContain(`expected SHA-256 ${other.fingerprint256}, presented ${s.fingerprint}`);
     expect(s.totalSockets('/')).toBe(0);
+  });
+});
+
+describe('presentedFingerprint: what a refused peer presented, through the one certificate fetch', () => {
+  it('is the SHA-256 of the certificate served, and undefined for a peer that is not TLS, a closed port or a bad URL', async () => {
+    const cert = await freshCertificate('127.0.0.1');
+    const tls = await startTlsServer(cert);
+    expect(await presentedFingerprint(tls.wssUrl(), 5000)).toBe(cert.fingerprint256);
+    const plain = await startTcpServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    expect(await presentedFingerprint(`wss://127.0.0.1:${plain.port}/`, 5000)).toBeUndefined();
+    expect(await presentedFingerprint(`wss://127.0.0.1:${await closedPort()}/`, 5000)).toBeUndefined();
+    expect(await presentedFingerprint('not a url', 5000)).toBeUndefined();
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await presentedFingerprint(tls.wssUrl(), 5000, aborted.signal)).toBeUndefined();
   });
 });
