@@ -69,6 +69,8 @@ export class GroupSender {
   #state: SenderState = 'idle';
   #inflight: Inflight | undefined;
   #nextEligibleAt: number | undefined;
+  /** The `notification.delay` (ms) {@link #nextEligibleAt} was computed with. */
+  #waitDelayMs: number | undefined;
   #resendTimer: TimerHandle | undefined;
   #timeoutTimer: TimerHandle | undefined;
   /** Only while rows wait for `notification.delay`: fires when the first of them becomes eligible. */
@@ -109,7 +111,12 @@ export class GroupSender {
    * are found this way; an idle group already at the newest seq costs nothing.
    */
   poll(newestSeq: number): void {
-    if (this.#state !== 'idle' || this.#nextEligibleAt !== undefined) return;
+    if (this.#state !== 'idle') return;
+    if (this.#nextEligibleAt !== undefined) {
+      // A reload (SIGHUP) changed notification.delay: the wait was computed with the old one; read again.
+      if (this.#config().delay * 1000 !== this.#waitDelayMs) this.#next();
+      return;
+    }
     if (this.#cursor !== undefined && this.#cursor >= newestSeq) return;
     this.#next();
   }
@@ -251,6 +258,7 @@ export class GroupSender {
   #prepare(cursorSeq: number, now: number): Inflight | undefined {
     const { payload, nextEligibleAt } = readBatch(this.#outbox, this.#payloads, cursorSeq, this.#config(), now);
     this.#nextEligibleAt = nextEligibleAt;
+    this.#waitDelayMs = this.#config().delay * 1000;
     if (payload === undefined) return undefined;
     const batch: InflightBatch = { id: newMessageId(), firstSeq: payload.firstSeq, lastSeq: payload.lastSeq, count: payload.count, timeStamp: epochSeconds(this.#clock) };
     if (!this.#outbox.setInflight(this.groupId, batch, now)) {

@@ -238,6 +238,20 @@ describe('GroupSender timing', () => {
     expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([2]);
   });
 
+  it('a reload of notification.delay applies to notifications already waiting, at the next poll', () => {
+    const { outbox, clock } = setup();
+    const config = testConfig({ delay: 3600, scheduledRate: 1 });
+    const { sender, channel } = makeSender(outbox, clock, config);
+    outbox.append([{ rows: rows('JOB', [job(1)]), raisedAt: clock.now() }]);
+    sender.start();
+    clock.advance(1000);
+    sender.poll(1);
+    expect(channel.sent).toHaveLength(0); // held back for an hour
+    config.delay = 0; // SIGHUP
+    sender.poll(1);
+    expect((channel.last as NotificationRequest).payload[0]!.data.map((d) => d.jobId)).toEqual([1]);
+  });
+
   it('with notification.delay 0 sends at once even what was raised "after" now (the clock was set back since)', () => {
     const { outbox, clock } = setup();
     const { sender, channel } = makeSender(outbox, clock, testConfig({ delay: 0 }));
