@@ -66,10 +66,10 @@ import { BUSY, EventLog } from './console-events.js';
   function createRow(hostName) {
     const tr = el('tr', { 'data-host': hostName });
     const cells = {};
-    for (const col of ['host', 'url', 'group', 'priority', 'state', 'connection', 'rtt', 'backlog']) {
+    for (const col of ['host', 'url', 'group', 'priority', 'state', 'connection', 'rtt']) {
       const td = el(col === 'host' ? 'th' : 'td', col === 'host' ? { scope: 'row', 'data-col': col } : { 'data-col': col });
       if (col === 'url') td.className = 'url';
-      if (col === 'priority' || col === 'rtt' || col === 'backlog') td.className = 'num';
+      if (col === 'priority' || col === 'rtt') td.className = 'num';
       cells[col] = td;
       tr.append(td);
     }
@@ -104,9 +104,25 @@ import { BUSY, EventLog } from './console-events.js';
     return row;
   }
 
+  // Why an endpoint is (not) connected: its role (serving, standby, connecting, failing, deactivated), for how
+  // long, and the last error; a deactivated endpoint still connected says how soon the next run closes it.
+  function roleLine(e) {
+    const line = el('span', { class: 'why' });
+    const role = el('span', { class: `role ${e.role}`, 'data-role': e.role }, e.role);
+    line.append(role);
+    const parts = [];
+    if (e.since) parts.push(`for ${age(Date.now() - Date.parse(e.since))}`);
+    if (e.role === 'deactivated' && e.closesWithinMs !== null) parts.push(`still connected: closes at the next run, within ${age(e.closesWithinMs)}`);
+    else if (e.lastError && e.role !== 'serving') parts.push(e.lastError);
+    if (parts.length > 0) line.append(document.createTextNode(` ${parts.join(' — ')}`));
+    if (e.lastErrorAt) line.title = `last error at ${new Date(e.lastErrorAt).toLocaleString()}`;
+    return line;
+  }
+
   function setConnection(row, state, pendingText) {
     const cell = row.cells.connection;
     cell.replaceChildren(badge(state));
+    if (row.data && row.data.role) cell.append(roleLine(row.data));
     if (pendingText) {
       row.pending.textContent = pendingText;
       cell.append(row.pending);
@@ -127,7 +143,6 @@ import { BUSY, EventLog } from './console-events.js';
       row.cells.state.replaceChildren(badge(e.state));
       setConnection(row, e.connectionState, row.pendingText);
       row.cells.rtt.textContent = e.connectionState === 'CONNECTED' ? ms(e.lastRttMs) : '–';
-      row.cells.backlog.textContent = String(e.groupBacklog);
       // One toggle button whose label changes: keyboard focus stays on it after the click.
       const next = e.state === 'ACTIVATED' ? 'deactivate' : 'activate';
       row.toggle.dataset.next = next;

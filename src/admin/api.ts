@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { describeUpdateTiming, type EndpointService } from '../endpoints/service.js';
+import { describeUpdateTiming, type EndpointService, type LiveConnectionState } from '../endpoints/service.js';
 import { parseEndpointDetails, type EndpointDetails } from '../endpoints/validate.js';
 import { EndpointError } from '../errors.js';
 import type { NotificationObject } from '../protocol/messages.js';
@@ -34,6 +34,8 @@ export interface AdminApiDeps {
   health: HealthChecks;
   /** Publish an admin event (the event stream). */
   publish: (type: EventType, data: unknown) => void;
+  /** What only the daemon knows of its connections: live ones, attempts in flight, the next run of the connection task. */
+  live: () => LiveConnectionState;
   /** Conformance checks of stored endpoints (`POST /api/endpoints/{hostName}/check`). */
   checks?: EndpointChecks;
   /** `notification.retention` in force, s: how long a group whose last endpoint is deleted keeps its place. */
@@ -114,13 +116,9 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     return deps.notifications;
   };
 
+  // The backlog is the group's (GET /api/groups), not each endpoint's.
   router.add('GET', '/api/endpoints', ({ res }) => {
-    const backlog = new Map((deps.notifications?.status().groups ?? []).map((g) => [g.groupId, g.backlog]));
-    const list = deps.endpoints().list().map((e) => ({
-      ...e,
-      lastRttMs: monitor.liveConnection(e.hostName)?.stats.lastRttMs ?? null,
-      groupBacklog: backlog.get(e.groupId) ?? 0,
-    }));
+    const list = deps.endpoints().list(deps.live()).map((e) => ({ ...e, lastRttMs: monitor.liveConnection(e.hostName)?.stats.lastRttMs ?? null }));
     sendJson(res, 200, { endpoints: list });
   });
 
@@ -159,7 +157,7 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
   });
 
   router.add('GET', '/api/endpoints/{hostName}', ({ res, params }) => {
-    sendJson(res, 200, deps.endpoints().show(params.hostName!));
+    sendJson(res, 200, deps.endpoints().show(params.hostName!, { live: deps.live() }));
   });
 
   router.add('GET', '/api/endpoints/{hostName}/monitor', ({ res, params }) => {

@@ -132,7 +132,7 @@ export class AdminService {
       clock: ctx.clock,
     });
     const endpointService = () =>
-      new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock });
+      new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock, connectionPeriodMs: ctx.config.connectionInfo.period * 1000 });
     const checks = new EndpointChecks({
       target: (hostName) => endpointService().checkTarget(hostName),
       connected: (hostName) => monitor.liveConnection(hostName) !== undefined,
@@ -149,6 +149,10 @@ export class AdminService {
       metrics,
       health,
       publish: (type, data) => events.publish(type, data),
+      live: () => {
+        const nextRunAt = ctx.scheduler.stats().nextTickAt;
+        return { connected: (host) => monitor.liveConnection(host) !== undefined, attempting: ctx.scheduler.attempting(), ...(nextRunAt === undefined ? {} : { nextRunAt }) };
+      },
       retentionSeconds: () => ctx.config.notification.retention,
       clock: ctx.clock,
     }));

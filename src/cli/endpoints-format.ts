@@ -1,6 +1,8 @@
 import type { CertificateInfo } from '../certificates.js';
 import type { FetchedCertificate } from '../endpoints/certificate.js';
-import type { CertificateSummary, EndpointSummary, EndpointView, UpdateResult } from '../endpoints/service.js';
+import { describeRole } from '../endpoints/role.js';
+import type { CertificateSummary, EndpointListRow, EndpointView, UpdateResult } from '../endpoints/service.js';
+import { formatAge } from '../notifications/status.js';
 import type { PublicDetails } from '../endpoints/validate.js';
 import { formatTable } from './context.js';
 
@@ -66,16 +68,27 @@ export function validityWarnings(cert: CertificateSummary, now: number = Date.no
   return out;
 }
 
-function shortFingerprint(fp: string): string {
-  return fp.length > 23 ? `${fp.slice(0, 23)}…` : fp;
+/** An ISO time as an age from `now` ("5m12s"), or "-". */
+function ageOf(at: string | null, now: number): string {
+  return at === null ? '-' : (formatAge(Math.max(0, now - Date.parse(at))) ?? '-');
 }
 
-/** The aligned table of `nbwss endpoints list`. */
-export function formatList(endpoints: EndpointSummary[]): string {
+/** A last error for one table cell: one line, at most 60 characters. */
+function shortError(text: string | null): string | null {
+  if (text === null) return null;
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/**
+ * The aligned table of `nbwss endpoints list`: the guide's columns, then ROLE (why it is or is not connected), SINCE
+ * (how long it has had that role) and LAST ERROR (why the last attempt failed or the last connection closed).
+ */
+export function formatList(endpoints: EndpointListRow[], now: number = Date.now()): string {
   if (endpoints.length === 0) return 'No endpoints. Add one with: nbwss endpoints add --file endpoint.json --accept-certificate\n';
   return formatTable(
-    ['HOST NAME', 'URL', 'GROUP ID', 'PRIORITY', 'STATE', 'CONNECTION', 'FINGERPRINT (SHA-256)'],
-    endpoints.map((e) => [e.hostName, e.url, e.groupId, e.priority, e.state, e.connectionState, shortFingerprint(e.fingerprint)]),
+    ['HOST NAME', 'URL', 'GROUP ID', 'PRIORITY', 'STATE', 'CONNECTION', 'ROLE', 'SINCE', 'LAST ERROR'],
+    endpoints.map((e) => [e.hostName, e.url, e.groupId, e.priority, e.state, e.connectionState, describeRole(e, true), ageOf(e.since, now), shortError(e.lastError)]),
   );
 }
 
@@ -89,8 +102,10 @@ export function formatView(v: EndpointView): string {
     ['Priority', v.priority],
     ['State', v.state],
     ['Connection state', v.connectionState + since],
-    ['Last error', v.lastError],
+    ['Role', `${describeRole(v)}${v.since ? ` (since ${v.since})` : ''}`],
+    ['Last error', v.lastError === null ? null : `${v.lastError}${v.lastErrorAt ? ` (at ${v.lastErrorAt})` : ''}`],
     ['Trust', v.trust === 'ca' ? 'any certificate chaining to the CA given at add' : 'the pinned certificate only'],
+    ['Certificate expires', v.certificateExpiresAt],
     ['Token', v.token ?? '(hidden; --show-token to view)'],
     ['Created', v.createdAt],
     ['Updated', v.updatedAt],

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import { FETCH_TIMEOUT_MS, fetchCertificate, type FetchedCertificate } from '../endpoints/certificate.js';
 import { fetchEndpointDetails } from '../endpoints/fetch-details.js';
 import { MAX_DETAILS_BYTES, parseEndpointDetails, publicDetails, type EndpointDetails, type PublicDetails } from '../endpoints/validate.js';
-import { describeUpdateTiming, type EndpointSummary } from '../endpoints/service.js';
+import { describeUpdateTiming, type EndpointListRow } from '../endpoints/service.js';
 import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.js';
 import { readInputFile, readInputText } from './input.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
@@ -261,11 +261,20 @@ The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never 
     .action(action(addAction));
 
   withConfigOption(group.command('list'))
-    .description('list endpoints: host name, URL, group ID, priority, state, connection state, certificate fingerprint')
-    .option('--json', 'print a JSON array (hostName, url, groupId, priority, state, connectionState, fingerprint)')
+    .description('list endpoints: host name, URL, group ID, priority, state, connection state, and why (role, since, last error)')
+    .option('--json', 'print a JSON array (hostName, url, groupId, priority, state, connectionState, fingerprint, role, since, lastError, lastErrorAt, closesWithinMs, trust, certificateExpiresAt)')
+    .addHelpText(
+      'after',
+      `
+ROLE says why an endpoint is or is not connected: serving (its group's connection), standby (another endpoint of
+the group serves it; no preemption), connecting (the next run of the connection task dials it), failing (its last
+attempt failed or its connection dropped: LAST ERROR says why), deactivated. This command reads what the daemon
+recorded in the database; only the daemon knows whether an attempt is in flight right now and when its next run
+is (GET /api/endpoints and the console show those).`,
+    )
     .action(
       action((opts: GlobalOptions & { json?: boolean }) => {
-        const print = (list: EndpointSummary[]) => (opts.json ? json(list) : out(formatList(list)));
+        const print = (list: EndpointListRow[]) => (opts.json ? json(list) : out(formatList(list)));
         const { config } = loadCliConfig(opts);
         // read-only: in a folder without a database there is nothing to list, and nothing is created
         if (!existsSync(config.db.path)) return print([]);

@@ -66,6 +66,7 @@ export function openServices(config: Readonly<Config>, options: OpenServicesOpti
       endpoints: endpointStore,
       cipher,
       logger,
+      connectionPeriodMs: config.connectionInfo.period * 1000,
       ...(options.fetchCertificate ? { fetchCertificate: options.fetchCertificate } : {}),
     });
     return { config, logger, store, endpointStore, cipher, endpoints, close: () => store.close() };

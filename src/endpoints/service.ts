@@ -7,6 +7,7 @@ import type { ConnectionState, DeletedEndpoint, EndpointChanges, EndpointRecord,
 import { FETCH_TIMEOUT_MS, fetchCertificate as defaultFetcher, type CertificateFetcher, type FetchedCertificate } from './certificate.js';
 import type { TokenCipher } from './token-cipher.js';
 import { checkPresentedCertificate, checkTrustOptions, type TrustOptions } from './trust.js';
+import { certificateExpiry, endpointRoles, type EndpointRole, type EndpointStatusInfo, type RoleContext } from './role.js';
 import { parseEndpointDetails, publicDetails, validateEndpointUrl, validateToken, type EndpointDetails, type PublicDetails } from './validate.js';
 
 /** Dependencies of {@link EndpointService}. */
@@ -18,6 +19,8 @@ export interface EndpointServiceOptions {
   fetchCertificate?: CertificateFetcher;
   /** Limit for one certificate fetch, ms (default {@link FETCH_TIMEOUT_MS}). */
   certificateTimeoutMs?: number;
+  /** `connectionInfo.period`, ms (default 60000): how soon a change is applied, for the roles `list` reports. */
+  connectionPeriodMs?: number;
   clock?: Clock;
 }
 
@@ -33,19 +36,35 @@ export interface EndpointSummary {
   fingerprint: string;
 }
 
+/** One row of `nbwss endpoints list` and `GET /api/endpoints`: the summary, its role and why, its certificate's expiry. */
+export interface EndpointListRow extends EndpointSummary {
+  role: EndpointRole;
+  /** ISO time it took this role, or null when unknown. */
+  since: string | null;
+  lastError: string | null;
+  /** ISO time `lastError` was recorded. */
+  lastErrorAt: string | null;
+  /** A deactivated endpoint still connected: at most this long until the next run of the connection task closes it. */
+  closesWithinMs: number | null;
+  /** `pinned` (only the certificate accepted at add) or `ca` (any certificate chaining to the CA given at add). */
+  trust: 'pinned' | 'ca';
+  /** ISO time the certificate seen at add expires (pinned: the one that is trusted). */
+  certificateExpiresAt: string;
+}
+
+/** What only the daemon knows of its connections (`list` then reads the recorded connection states without it). */
+export type LiveConnectionState = Omit<RoleContext, 'now' | 'periodMs'>;
+
 /** A certificate for display: everything but the PEM. */
 export type CertificateSummary = Omit<CertificateInfo, 'pem'>;
 
-/** One endpoint as `show` shows it. `token` is present only when asked for. */
-export interface EndpointView extends EndpointSummary {
-  /** `pinned`: only the certificate accepted at add; `ca`: any certificate chaining to the CA given at add. */
-  trust: 'pinned' | 'ca';
+/** One endpoint as `show` shows it: its list row and more. `token` is present only when asked for. */
+export interface EndpointView extends EndpointListRow {
   certificate: CertificateSummary;
   /** The CA given with `--ca`, or null. */
   caCertificate: CertificateSummary | null;
   /** ISO time of the last connection state change, or null. */
   connectionChangedAt: string | null;
-  lastError: string | null;
   createdAt: string;
   updatedAt: string;
   token?: string;
@@ -127,6 +146,20 @@ export function toSummary(rec: EndpointRecord): EndpointSummary {
   };
 }
 
+/** The list row of a stored endpoint, given its role. */
+function listRow(rec: EndpointRecord, status: EndpointStatusInfo): EndpointListRow {
+  return {
+    ...toSummary(rec),
+    role: status.role,
+    since: iso(status.since),
+    lastError: status.lastError,
+    lastErrorAt: iso(status.lastErrorAt),
+    closesWithinMs: status.closesWithinMs,
+    trust: trustMode(rec),
+    certificateExpiresAt: certificateExpiry(rec),
+  };
+}
+
 function certificateSummary(pem: string): CertificateSummary {
   const { pem: _omit, ...rest } = describeCertificate(pem);
   return rest;
@@ -155,6 +188,7 @@ export class EndpointService {
   readonly #fetch: CertificateFetcher;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
+  readonly #periodMs: number;
 
   constructor(options: EndpointServiceOptions) {
     this.#endpoints = options.endpoints;
@@ -163,6 +197,7 @@ export class EndpointService {
     this.#fetch = options.fetchCertificate ?? defaultFetcher;
     this.#timeoutMs = options.certificateTimeoutMs ?? FETCH_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
+    this.#periodMs = options.connectionPeriodMs ?? 60_000;
   }
 
   /**
@@ -220,20 +255,23 @@ export class EndpointService {
   }
 
   /** Every stored endpoint, by group, priority, host name. Never the token. */
-  list(): EndpointSummary[] {
-    return this.#endpoints.list().map(toSummary);
+  list(live: LiveConnectionState = {}): EndpointListRow[] {
+    const records = this.#endpoints.list();
+    const roles = endpointRoles(records, { ...live, now: this.#clock.now(), periodMs: this.#periodMs });
+    return records.map((rec) => listRow(rec, roles.get(rec.hostName)!));
   }
 
   /** One endpoint in detail; the token (decrypted) only with `showToken`. Throws `no entity was found`. */
-  show(hostName: string, options: { showToken?: boolean } = {}): EndpointView {
+  show(hostName: string, options: { showToken?: boolean; live?: LiveConnectionState } = {}): EndpointView {
     const rec = this.#endpoints.require(hostName);
+    // the role depends on the other endpoints of the group (standby: another one serves it)
+    const row = this.list(options.live).find((r) => r.hostName === hostName);
+    if (!row) return this.show(hostName, options); // deleted and added again meanwhile: read it again
     const view: EndpointView = {
-      ...toSummary(rec),
-      trust: trustMode(rec),
+      ...row,
       certificate: certificateSummary(rec.certPem),
       caCertificate: rec.caPem ? certificateSummary(rec.caPem) : null,
       connectionChangedAt: iso(rec.connectionChangedAt),
-      lastError: rec.lastError,
       createdAt: iso(rec.createdAt)!,
       updatedAt: iso(rec.updatedAt)!,
     };

@@ -51,6 +51,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #queued: Promise<TickInfo> | undefined;
   #seq = 0;
   #lastTick: TickInfo | undefined;
+  /** `clock.now()` when the periodic run is due next (undefined while one runs, or when not started). */
+  #nextTickAt: number | undefined;
   #tickCounters = { attempts: 0, failures: 0 };
   readonly #failureLog: FailureLog;
 
@@ -72,8 +74,25 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.#live;
   }
 
-  /** Figures for the admin surface. */
-  stats(): { state: string; connected: number; groupsBusy: number; handshakesInFlight: number; handshakesWaiting: number; maxConcurrentHandshakes: number; ticks: number; lastTick: TickInfo | undefined } {
+  /** Endpoints with a connection attempt in progress (dialling, TLS, upgrade or CONNECT handshake). */
+  attempting(): Set<string> {
+    const hosts = new Set<string>();
+    for (const slot of this.#slots.values()) if (slot.state === 'connecting' && slot.conn) hosts.add(slot.conn.hostName);
+    return hosts;
+  }
+
+  /** Figures for the admin surface. `nextTickAt`: epoch ms the next periodic run is due (undefined while one runs). */
+  stats(): {
+    state: string;
+    connected: number;
+    groupsBusy: number;
+    handshakesInFlight: number;
+    handshakesWaiting: number;
+    maxConcurrentHandshakes: number;
+    ticks: number;
+    lastTick: TickInfo | undefined;
+    nextTickAt: number | undefined;
+  } {
     return {
       state: this.#state,
       connected: this.#live.size,
@@ -83,6 +102,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       maxConcurrentHandshakes: this.#semaphore.maxHeld,
       ticks: this.#seq,
       lastTick: this.#lastTick,
+      nextTickAt: this.#nextTickAt,
     };
   }
 
@@ -127,6 +147,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #periodic(): void {
     if (this.#state !== 'running') return;
     const started = this.#clock.monotonic();
+    this.#nextTickAt = undefined;
     this.tickNow()
       .catch((err: unknown) => this.#log.error({ err }, 'tick failed'))
       .finally(() => {
@@ -134,6 +155,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         // Fixed rate without overlap: a tick that overran its period is followed at once, never run twice.
         const delay = Math.max(0, started + this.#periodMs - this.#clock.monotonic());
         this.#timer = this.#clock.setTimeout(() => this.#periodic(), delay);
+        this.#nextTickAt = this.#clock.now() + delay;
       });
   }
 
@@ -282,7 +304,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       { groupId: rec.groupId, hostName: rec.hostName, priority: rec.priority, reason, error: message, expectedFingerprint: fps?.expectedFingerprint, presentedFingerprint: fps?.presentedFingerprint },
       `connection attempt failed (${reason})`,
     );
-    this.#persist(() => this.#o.endpoints.recordError(rec.hostName, message));
+    this.#persist(() => this.#o.endpoints.recordError(rec.hostName, message, this.#clock.now()));
     this.emit('attemptFailed', { groupId: rec.groupId, hostName: rec.hostName, reason, message });
   }
 

@@ -19,7 +19,7 @@ export interface SchedulerEndpointSource {
   /** The full record of the endpoint about to be dialled (read again: token and pin as of now). */
   get(hostName: string): EndpointRecord | undefined;
   recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now?: number): void;
-  recordError(hostName: string, lastError: string): void;
+  recordError(hostName: string, lastError: string, now?: number): void;
 }
 
 /** One failed connection attempt. */

@@ -20,7 +20,14 @@ export interface EndpointRecord {
   connectionState: ConnectionState;
   /** epoch ms of the last connection state change */
   connectionChangedAt: number | null;
+  /** Why the last attempt failed or the last connection closed (null once CONNECTED again). */
   lastError: string | null;
+  /** epoch ms `lastError` was recorded */
+  lastErrorAt: number | null;
+  /** epoch ms of the first failed connection attempt since the endpoint was last CONNECTED (null: none failed since) */
+  failingSince: number | null;
+  /** epoch ms it was added, activated or deactivated */
+  stateChangedAt: number | null;
   createdAt: number;
   updatedAt: number;
   /** Bumped when the url or the certificate trust changes (the connection task then dials again). */
@@ -45,6 +52,9 @@ interface Row {
   connection_state: ConnectionState;
   connection_changed_at: number | null;
   last_error: string | null;
+  last_error_at: number | null;
+  failing_since: number | null;
+  state_changed_at: number | null;
   created_at: number;
   updated_at: number;
   dial_revision: number;
@@ -82,6 +92,9 @@ function fromRow(r: Row): EndpointRecord {
     connectionState: r.connection_state,
     connectionChangedAt: r.connection_changed_at,
     lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
+    failingSince: r.failing_since,
+    stateChangedAt: r.state_changed_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     dialRevision: r.dial_revision,
@@ -112,8 +125,8 @@ export class EndpointStore {
       count: db.prepare('SELECT COUNT(*) AS n FROM endpoints'),
       listActivated: db.prepare(`SELECT * FROM endpoints WHERE state = 'ACTIVATED' ${ORDER}`),
       insert: db.prepare(
-        `INSERT INTO endpoints (host_name, url, group_id, priority, state, token_enc, cert_pem, cert_fingerprint, ca_pem, created_at, updated_at)
-         VALUES (@hostName, @url, @groupId, @priority, @state, @tokenEnc, @certPem, @certFingerprint, @caPem, @now, @now)`,
+        `INSERT INTO endpoints (host_name, url, group_id, priority, state, token_enc, cert_pem, cert_fingerprint, ca_pem, created_at, updated_at, state_changed_at)
+         VALUES (@hostName, @url, @groupId, @priority, @state, @tokenEnc, @certPem, @certFingerprint, @caPem, @now, @now, @now)`,
       ),
       subscribeGroup: db.prepare(
         `INSERT OR IGNORE INTO delivery_groups (group_id, cursor_seq, created_at)
@@ -134,13 +147,23 @@ export class EndpointStore {
            dial_revision = dial_revision + @dial, updated_at = @now
          WHERE host_name = @hostName`,
       ),
-      setState: db.prepare('UPDATE endpoints SET state = ?, updated_at = ? WHERE host_name = ?'),
+      setState: db.prepare(
+        `UPDATE endpoints SET state_changed_at = CASE WHEN state = @state THEN state_changed_at ELSE @now END, state = @state, updated_at = @now
+         WHERE host_name = @hostName`,
+      ),
       updateToken: db.prepare('UPDATE endpoints SET token_enc = ?, updated_at = ? WHERE host_name = ?'),
       delete: db.prepare('DELETE FROM endpoints WHERE host_name = ?'),
-      connection: db.prepare('UPDATE endpoints SET connection_state = ?, connection_changed_at = ?, last_error = ? WHERE host_name = ?'),
-      lastError: db.prepare('UPDATE endpoints SET last_error = ? WHERE host_name = ?'),
+      // CONNECTED clears the error and the run of failed attempts; DISCONNECTED records why and when it dropped.
+      connection: db.prepare(
+        `UPDATE endpoints SET connection_state = @state, connection_changed_at = @now, last_error = @lastError,
+           last_error_at = CASE WHEN @lastError IS NULL THEN NULL ELSE @now END,
+           failing_since = CASE WHEN @state = 'CONNECTED' THEN NULL ELSE failing_since END
+         WHERE host_name = @hostName`,
+      ),
+      lastError: db.prepare('UPDATE endpoints SET last_error = @lastError, last_error_at = @now, failing_since = COALESCE(failing_since, @now) WHERE host_name = @hostName'),
       resetConnections: db.prepare(
-        `UPDATE endpoints SET connection_state = 'DISCONNECTED', connection_changed_at = ?, last_error = ? WHERE connection_state = 'CONNECTED'`,
+        `UPDATE endpoints SET connection_state = 'DISCONNECTED', connection_changed_at = @now, last_error = @reason, last_error_at = @now
+         WHERE connection_state = 'CONNECTED'`,
       ),
     };
   }
@@ -190,7 +213,7 @@ export class EndpointStore {
 
   /** Activate or deactivate. Throws `no entity was found` for an unknown host. */
   setState(hostName: string, state: EndpointState, now: number = Date.now()): void {
-    if (this.#store.guard(WRITE, () => this.#stmts.setState.run(state, now, hostName).changes) === 0) this.require(hostName);
+    if (this.#store.guard(WRITE, () => this.#stmts.setState.run({ state, now, hostName }).changes) === 0) this.require(hostName);
   }
 
   /** Replace the encrypted token (rotation), keeping the pin. */
@@ -241,16 +264,16 @@ export class EndpointStore {
 
   /** Persist a connection state change so other processes (`nbwss endpoints list`) see it. */
   recordConnectionState(hostName: string, state: ConnectionState, lastError: string | null, now: number = Date.now()): void {
-    this.#store.guard(WRITE, () => this.#stmts.connection.run(state, now, lastError, hostName));
+    this.#store.guard(WRITE, () => this.#stmts.connection.run({ state, now, lastError, hostName }));
   }
 
-  /** Record why the last attempt failed, without changing the state. */
-  recordError(hostName: string, lastError: string): void {
-    this.#store.guard(WRITE, () => this.#stmts.lastError.run(lastError, hostName));
+  /** Record why the last attempt failed (and when), without changing the state. */
+  recordError(hostName: string, lastError: string, now: number = Date.now()): void {
+    this.#store.guard(WRITE, () => this.#stmts.lastError.run({ lastError, now, hostName }));
   }
 
   /** At daemon start: connections recorded by a previous (crashed) daemon are not live any more. */
   resetConnectionStates(reason: string, now: number = Date.now()): number {
-    return this.#store.guard(WRITE, () => this.#stmts.resetConnections.run(now, reason).changes);
+    return this.#store.guard(WRITE, () => this.#stmts.resetConnections.run({ now, reason }).changes);
   }
 }

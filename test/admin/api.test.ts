@@ -16,8 +16,9 @@ describe('admin API: endpoints', () => {
     expect(list.status).toBe(200);
     expect(list.headers.get('content-type')).toMatch(/^application\/json/);
     expect(list.body.endpoints).toEqual([
-      expect.objectContaining({ hostName: '127.0.0.2', groupId: 'G1', priority: 1, state: 'ACTIVATED', connectionState: 'CONNECTED', url: a.endpoints[0]!.url, groupBacklog: 0 }),
+      expect.objectContaining({ hostName: '127.0.0.2', groupId: 'G1', priority: 1, state: 'ACTIVATED', connectionState: 'CONNECTED', url: a.endpoints[0]!.url, role: 'serving' }),
     ]);
+    expect(list.body.endpoints[0]).not.toHaveProperty('groupBacklog'); // the backlog is the group's: GET /api/groups
     const show = await a.json('GET', '/api/endpoints/127.0.0.2');
     expect(show.status).toBe(200);
     expect(show.body).toMatchObject({ hostName: '127.0.0.2', trust: 'pinned', fingerprint: a.endpoints[0]!.fingerprint256 });

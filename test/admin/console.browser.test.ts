@@ -133,6 +133,28 @@ describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows why an endpoint is down: after its server stops, failing with the reason, and the standby serving', async () => {
+    const a = await startAdminDaemon({
+      endpoints: [
+        { host: '127.0.0.2', group: 'GROUPID1', priority: 1 },
+        { host: '127.0.0.3', group: 'GROUPID1', priority: 2 },
+      ],
+      overrides: { 'connectionInfo.period': 0.3 },
+    });
+    const { page, problems } = await openConsole(a);
+    const role = (host: string, name: string) => page.locator(`#endpoints tr[data-host="${host}"] [data-col="connection"] .role[data-role="${name}"]`);
+    await role('127.0.0.2', 'serving').waitFor();
+    await role('127.0.0.3', 'standby').waitFor();
+    await a.endpoints[0]!.close();
+    await role('127.0.0.3', 'serving').waitFor();
+    await role('127.0.0.2', 'failing').waitFor();
+    const why = page.locator('#endpoints tr[data-host="127.0.0.2"] [data-col="connection"] .why');
+    await why.filter({ hasText: 'Unable to establish connection with host: 127.0.0.2' }).waitFor();
+    await badge(page, '127.0.0.2', 'connection', 'DISCONNECTED').waitFor();
+    await screenshot(page, 'console-roles.png');
+    expect(problems).toEqual([]);
+  });
+
   it('adds a server from an uploaded endpoint file after showing the certificate fingerprint to accept', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1' }], overrides: { 'connectionInfo.period': 0.3 } });
     const ep = await createMockEndpoint({ host: '127.0.0.4', token: 'uploaded-token-4' });

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,10 +94,26 @@ describe('nbwss endpoints against a real local TLS server', () => {
     const listed = await cli('endpoints', 'list', '--json');
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([
-      { hostName: 'ep1.test', url: server.wssUrl(), groupId: 'G1', priority: 1, state: 'ACTIVATED', connectionState: 'DISCONNECTED', fingerprint: cert.fingerprint256 },
+      {
+        hostName: 'ep1.test',
+        url: server.wssUrl(),
+        groupId: 'G1',
+        priority: 1,
+        state: 'ACTIVATED',
+        connectionState: 'DISCONNECTED',
+        fingerprint: cert.fingerprint256,
+        role: 'connecting',
+        since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        lastError: null,
+        lastErrorAt: null,
+        closesWithinMs: null,
+        trust: 'pinned',
+        certificateExpiresAt: new Date(new X509Certificate(cert.cert).validTo).toISOString(),
+      },
     ]);
     const table = await cli('endpoints', 'list');
-    expect(table.stdout.split('\n')[0]).toMatch(/^HOST NAME\s+URL\s+GROUP ID\s+PRIORITY\s+STATE\s+CONNECTION\s+FINGERPRINT/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^HOST NAME\s+URL\s+GROUP ID\s+PRIORITY\s+STATE\s+CONNECTION\s+ROLE\s+SINCE\s+LAST ERROR/);
+    expect(table.stdout.split('\n')[1]).toMatch(/^ep1\.test\s+wss:\S+\s+G1\s+1\s+ACTIVATED\s+DISCONNECTED\s+connecting\s+\S+\s+-\s*$/);
 
     const shown = await cli('endpoints', 'show', 'ep1.test', '--json');
     expect(shown.code).toBe(0);

@@ -58,7 +58,25 @@ describe('EndpointService: lifecycle on a real SQLite file', () => {
 
     const list = service.list();
     expect(list.map((e) => [e.hostName, e.priority])).toEqual([['ep1.test', 1], ['ep2.test', 2]]);
-    for (const e of list) expect(Object.keys(e).sort()).toEqual(['connectionState', 'fingerprint', 'groupId', 'hostName', 'priority', 'state', 'url']);
+    for (const e of list) {
+      expect(Object.keys(e).sort()).toEqual([
+        'certificateExpiresAt',
+        'closesWithinMs',
+        'connectionState',
+        'fingerprint',
+        'groupId',
+        'hostName',
+        'lastError',
+        'lastErrorAt',
+        'priority',
+        'role',
+        'since',
+        'state',
+        'trust',
+        'url',
+      ]);
+      expect(e.role).toBe('connecting'); // never dialled: no daemon here
+    }
     expect(JSON.stringify(list)).not.toContain(TOKEN);
 
     const shown = service.show('ep1.test');
