@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './tmp.js';
 
@@ -46,6 +47,24 @@ export interface CliOptions {
   user?: { uid: number; gid: number };
 }
 
+/**
+ * A node binary `user` can run. `process.execPath` may sit under a folder only its owner can enter (a Node fetched
+ * into root's ~/.cache by .ci/with-node): then a copy in a fresh world-readable temp folder is used.
+ */
+function nodeFor(user: { uid: number; gid: number } | undefined): string {
+  if (!user) return process.execPath;
+  const probe = spawnSync(process.execPath, ['-e', '0'], { ...user, stdio: 'ignore' });
+  if (!probe.error && probe.status === 0) return process.execPath;
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  const copy = join(dir, 'node');
+  copyFileSync(process.execPath, copy);
+  chmodSync(copy, 0o755);
+  const again = spawnSync(copy, ['-e', '0'], { ...user, stdio: 'ignore' });
+  if (again.error || again.status !== 0) throw new Error(`uid ${user.uid} can run neither ${process.execPath} nor a copy in ${dir}: ${again.error?.message ?? `exit ${again.status}`}`);
+  return copy;
+}
+
 /** Run `nbwss …args` to its end: for commands that finish. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -53,8 +72,8 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     if (options.tty && !SCRIPT) throw new Error('runCli({ tty: true }) needs util-linux `script`: check TTY_AVAILABLE');
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const [cmd, argv] = options.tty
-      ? [SCRIPT!, ['-qec', [process.execPath, MAIN, ...args].map(quote).join(' '), '/dev/null']]
-      : [process.execPath, [MAIN, ...args]];
+      ? [SCRIPT!, ['-qec', [nodeFor(options.user), MAIN, ...args].map(quote).join(' '), '/dev/null']]
+      : [nodeFor(options.user), [MAIN, ...args]];
     const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'], ...(options.user ?? {}) });
     let stdout = '';
     let stderr = '';
