@@ -2,7 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CommandEvent } from '../commands/proxy.js';
 import type { AckIgnoredEvent, BatchAckedEvent, BatchResentEvent, BatchSentEvent } from '../notifications/events.js';
 import type { DeliveryStatus } from '../notifications/status.js';
-import type { EndpointRecord } from '../store/endpoint-store.js';
+import type { EndpointListRow } from '../endpoints/service.js';
+import type { EndpointRole } from '../endpoints/role.js';
+import { NBWSS_VERSION } from '../version.js';
 import type { AttemptFailure, TickInfo } from '../scheduler/scheduler.js';
 import type { EventHub } from './events.js';
 import type { CloseCause, ConnectionDecodeError, ConnectionDown, ConnectionMonitor, MonitoredConnection } from './monitor.js';
@@ -18,7 +20,8 @@ import type { CloseCause, ConnectionDecodeError, ConnectionDown, ConnectionMonit
 export interface MetricsSources {
   monitor: ConnectionMonitor;
   scheduler: { stats(): { connected: number; groupsBusy: number; handshakesInFlight: number } };
-  endpoints: { list(): readonly Pick<EndpointRecord, 'state' | 'connectionState'>[] };
+  /** The endpoint rows with their roles (`EndpointService.list()` with the daemon's live view). */
+  endpoints: { list(): readonly Pick<EndpointListRow, 'groupId' | 'state' | 'connectionState' | 'role'>[] };
   /** The notification service (absent when the daemon runs without it). */
   delivery?: DeliveryEvents | undefined;
   /** The COMMAND proxy (absent when the daemon runs without it). */
@@ -40,9 +43,10 @@ export interface DeliveryEvents {
 }
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+const ROLES: readonly EndpointRole[] = ['serving', 'standby', 'connecting', 'failing', 'deactivated'];
 const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1015]);
-/** A COMMAND method from the cloud is untrusted text: anything unusual is one label value. */
-const methodLabel = (m: string) => (KNOWN_METHODS.has(m.toUpperCase()) ? m.toUpperCase() : 'OTHER');
+/** A COMMAND method from the cloud is untrusted text: anything unusual is one label value. Lower case, as every label value. */
+const methodLabel = (m: string) => (KNOWN_METHODS.has(m.toUpperCase()) ? m.toLowerCase() : 'other');
 const statusLabel = (s: number) => (Number.isInteger(s) && s >= 100 && s <= 599 ? String(s) : s === 0 ? '0' : 'other');
 const closeCodeLabel = (c: number) => (KNOWN_CLOSE_CODES.has(c) ? String(c) : c >= 4000 && c <= 4999 ? '4xxx' : 'other');
 
@@ -58,6 +62,9 @@ export class AdminMetrics {
   #raisedReported = 0;
 
   readonly #endpoints: Gauge<'state' | 'connection_state'>;
+  readonly #roles: Gauge<'role'>;
+  /** Every metric labelled by server group: a group that no longer exists has its series removed. */
+  readonly #groupMetrics: (Counter<string> | Gauge<string> | Histogram<string>)[];
   readonly #connections: Gauge<'state'>;
   readonly #attempts: Counter<'group_id'>;
   readonly #failures: Counter<'group_id' | 'reason'>;
@@ -65,14 +72,14 @@ export class AdminMetrics {
   readonly #pings: Counter<'group_id'>;
   readonly #pongs: Counter<'group_id'>;
   readonly #missed: Counter<'group_id'>;
-  readonly #rtt: Histogram;
+  readonly #rtt: Histogram<'group_id'>;
   readonly #oversize: Counter<'group_id'>;
   readonly #decoder: Counter<'group_id' | 'action'>;
   readonly #raised: Counter;
   readonly #sent: Counter<'group_id'>;
   readonly #batchesSent: Counter<'group_id'>;
   readonly #acked: Counter<'group_id'>;
-  readonly #ackLatency: Histogram;
+  readonly #ackLatency: Histogram<'group_id'>;
   readonly #resent: Counter<'group_id' | 'reason'>;
   readonly #ignored: Counter<'group_id' | 'reason'>;
   readonly #backlog: Gauge<'group_id'>;
@@ -82,7 +89,7 @@ export class AdminMetrics {
   readonly #pruningHeld: Gauge<'group_id'>;
   readonly #outboxRows: Gauge;
   readonly #databaseBytes: Gauge;
-  readonly #commands: Counter<'method' | 'status'>;
+  readonly #commands: Counter<'group_id' | 'method' | 'status'>;
   readonly #commandLatency: Histogram<'method'>;
   readonly #ticks: Counter;
   readonly #tickDuration: Histogram;
@@ -98,7 +105,10 @@ export class AdminMetrics {
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers });
     const seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-    this.#endpoints = gauge('nbwss_endpoints', 'Stored endpoints by administrative state and connection state.', ['state', 'connection_state']);
+    const buildInfo = gauge('nbwss_build_info', 'Always 1: the nbwss version and the Node.js version running it.', ['version', 'node_version']);
+    buildInfo.set({ version: NBWSS_VERSION, node_version: process.versions.node }, 1);
+    this.#endpoints = gauge('nbwss_endpoints', 'Stored endpoints by administrative state (activated, deactivated) and connection state (connected, disconnected).', ['state', 'connection_state']);
+    this.#roles = gauge('nbwss_endpoint_roles', 'Stored endpoints by role: serving, standby, connecting, failing, deactivated (docs/endpoints.md "Why is it down").', ['role']);
     this.#connections = gauge('nbwss_connections', 'Server groups by connection state: connected, or connecting (an attempt or a close under way).', ['state']);
     this.#attempts = counter('nbwss_connect_attempts_total', 'Connection attempts (TLS + CONNECT handshake) that ended, by server group.', ['group_id']);
     this.#failures = counter('nbwss_connect_failures_total', 'Connection attempts that failed, by server group and reason.', ['group_id', 'reason']);
@@ -106,7 +116,7 @@ export class AdminMetrics {
     this.#pings = counter('nbwss_pings_sent_total', 'WebSocket pings sent, by server group.', ['group_id']);
     this.#pongs = counter('nbwss_pongs_received_total', 'WebSocket pongs received, by server group.', ['group_id']);
     this.#missed = counter('nbwss_pongs_missed_total', 'Pings not answered before the next one was due, by server group.', ['group_id']);
-    this.#rtt = new Histogram({ name: 'nbwss_ping_rtt_seconds', help: 'Ping round-trip time.', buckets: seconds, registers });
+    this.#rtt = new Histogram({ name: 'nbwss_ping_rtt_seconds', help: 'Ping round-trip time, by server group.', labelNames: ['group_id'], buckets: seconds, registers });
     this.#oversize = counter('nbwss_frames_oversize_total', 'Connections closed (1009) for an incoming frame over 2 MB, by server group.', ['group_id']);
     this.#decoder = counter(
       'nbwss_decoder_errors_total',
@@ -117,7 +127,13 @@ export class AdminMetrics {
     this.#sent = counter('nbwss_notifications_sent_total', 'Notifications sent for the first time, by server group.', ['group_id']);
     this.#batchesSent = counter('nbwss_notification_batches_sent_total', 'NOTIFICATION REQUESTs sent for the first time, by server group.', ['group_id']);
     this.#acked = counter('nbwss_notifications_acked_total', 'Notifications acknowledged (cursor moved past them), by server group.', ['group_id']);
-    this.#ackLatency = new Histogram({ name: 'nbwss_notification_ack_latency_seconds', help: 'From the first send of a batch to its committed acknowledgement.', buckets: seconds, registers });
+    this.#ackLatency = new Histogram({
+      name: 'nbwss_notification_ack_latency_seconds',
+      help: 'From the first send of a batch to its committed acknowledgement, by server group.',
+      labelNames: ['group_id'],
+      buckets: seconds,
+      registers,
+    });
     this.#resent = counter('nbwss_notification_batches_resent_total', 'NOTIFICATION REQUESTs sent again, by server group and reason (timeout, reconnect).', ['group_id', 'reason']);
     this.#ignored = counter('nbwss_notification_acks_ignored_total', 'NOTIFICATION RESPONSEs that acknowledged nothing, by server group and reason.', ['group_id', 'reason']);
     this.#backlog = gauge('nbwss_notification_backlog', 'Notifications after the group cursor (in-flight ones included).', ['group_id']);
@@ -131,13 +147,36 @@ export class AdminMetrics {
     );
     this.#outboxRows = gauge('nbwss_outbox_rows', 'Notifications stored in the outbox (unacknowledged, and acknowledged ones kept for notification.retention).');
     this.#databaseBytes = gauge('nbwss_database_bytes', 'Size of the SQLite database file (page_count x page_size; the WAL file comes on top).');
-    this.#commands = counter('nbwss_commands_total', 'COMMANDs answered, by method and responseCode (0: the socket closed first).', ['method', 'status']);
+    this.#commands = counter('nbwss_commands_total', 'COMMANDs answered, by server group, method and responseCode (0: the socket closed first).', ['group_id', 'method', 'status']);
     this.#commandLatency = new Histogram({ name: 'nbwss_command_duration_seconds', help: 'From COMMAND REQUEST to COMMAND RESPONSE.', labelNames: ['method'], buckets: seconds, registers });
     this.#ticks = counter('nbwss_scheduler_ticks_total', 'Runs of the connection task (connectionInfo.period).');
     this.#tickDuration = new Histogram({ name: 'nbwss_scheduler_tick_duration_seconds', help: 'Wall time of one run of the connection task, attempts included.', buckets: seconds, registers });
     this.#handshakes = gauge('nbwss_scheduler_handshakes_in_flight', 'Connection handshakes in progress (bounded by scheduledExecutor.threadPoolSize).');
     this.#sseClients = gauge('nbwss_admin_event_clients', 'Clients of the admin event stream (GET /api/events).');
     this.#sseDropped = counter('nbwss_admin_event_clients_dropped_total', 'Event stream clients dropped because they stopped reading.');
+    this.#groupMetrics = [
+      this.#attempts,
+      this.#failures,
+      this.#disconnects,
+      this.#pings,
+      this.#pongs,
+      this.#missed,
+      this.#rtt,
+      this.#oversize,
+      this.#decoder,
+      this.#sent,
+      this.#batchesSent,
+      this.#acked,
+      this.#ackLatency,
+      this.#resent,
+      this.#ignored,
+      this.#backlog,
+      this.#oldestAge,
+      this.#inflight,
+      this.#backlogWarning,
+      this.#pruningHeld,
+      this.#commands,
+    ];
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -179,15 +218,49 @@ export class AdminMetrics {
 
   /** The Prometheus text exposition, with the scrape-time values read now. */
   async scrape(): Promise<{ contentType: string; text: string }> {
-    this.#refresh();
+    await this.#forgetGroupsExcept(this.#refresh());
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
-  #refresh(): void {
+  /**
+   * Remove every series of a server group that no longer exists (no endpoint left, and no delivery place kept but
+   * a deleted group's), so that a deleted group does not linger in dashboards and alerts. Late events of a deleted
+   * group (its connection closing at the next run) are removed at the scrape that would show them.
+   */
+  async #forgetGroupsExcept(existing: ReadonlySet<string>): Promise<void> {
+    const gone = new Set<string>();
+    for (const metric of this.#groupMetrics) {
+      const done = new Set<string>();
+      for (const { labels } of (await metric.get()).values) {
+        const group = String(labels.group_id);
+        if (existing.has(group)) continue;
+        gone.add(group);
+        const { le: _bucket, ...series } = labels; // a histogram's buckets, sum and count are one series
+        const key = JSON.stringify(series);
+        if (done.has(key)) continue;
+        done.add(key);
+        metric.remove(series as Record<string, string | number>);
+      }
+    }
+    for (const g of gone) {
+      this.#reported.delete(g);
+      this.#closedTotals.delete(g);
+    }
+  }
+
+  /** Read the scrape-time values; returns the server groups that exist now. */
+  #refresh(): Set<string> {
     const { scheduler, endpoints, delivery, events, monitor } = this.#s;
+    const groups = new Set<string>();
     this.#endpoints.reset();
-    for (const state of ['ACTIVATED', 'DEACTIVATED']) for (const cs of ['CONNECTED', 'DISCONNECTED']) this.#endpoints.set({ state, connection_state: cs }, 0);
-    for (const e of endpoints.list()) this.#endpoints.inc({ state: e.state, connection_state: e.connectionState });
+    this.#roles.reset();
+    for (const state of ['activated', 'deactivated']) for (const cs of ['connected', 'disconnected']) this.#endpoints.set({ state, connection_state: cs }, 0);
+    for (const role of ROLES) this.#roles.set({ role }, 0);
+    for (const e of endpoints.list()) {
+      this.#endpoints.inc({ state: e.state.toLowerCase(), connection_state: e.connectionState.toLowerCase() });
+      this.#roles.inc({ role: e.role });
+      groups.add(e.groupId);
+    }
     const st = scheduler.stats();
     this.#connections.set({ state: 'connected' }, st.connected);
     this.#connections.set({ state: 'connecting' }, Math.max(0, st.groupsBusy - st.connected));
@@ -225,6 +298,8 @@ export class AdminMetrics {
         this.#raisedReported = status.outbox.newestSeq;
       }
       for (const g of status.groups) {
+        if (g.deleted) continue; // its last endpoint was deleted: its series go (its place is kept, GET /api/groups)
+        groups.add(g.groupId);
         const labels = { group_id: g.groupId };
         this.#backlog.set(labels, g.backlog);
         this.#oldestAge.set(labels, (g.oldestPendingAgeMs ?? 0) / 1000);
@@ -233,6 +308,7 @@ export class AdminMetrics {
         this.#pruningHeld.set(labels, g.holdsPruningBack ? 1 : 0);
       }
     }
+    return groups;
   }
 
   readonly #onUp = (conn: MonitoredConnection) => this.#attempts.inc({ group_id: conn.groupId });
@@ -245,7 +321,7 @@ export class AdminMetrics {
   };
   readonly #onPong = (p: { groupId: string; rttMs: number }) => {
     this.#pongs.inc({ group_id: p.groupId });
-    this.#rtt.observe(p.rttMs / 1000);
+    this.#rtt.observe({ group_id: p.groupId }, p.rttMs / 1000);
   };
   readonly #onFailed = (f: AttemptFailure) => {
     this.#attempts.inc({ group_id: f.groupId });
@@ -265,13 +341,13 @@ export class AdminMetrics {
   };
   readonly #onAcked = (e: BatchAckedEvent) => {
     this.#acked.inc({ group_id: e.groupId }, e.count);
-    this.#ackLatency.observe(e.latencyMs / 1000);
+    this.#ackLatency.observe({ group_id: e.groupId }, e.latencyMs / 1000);
   };
   readonly #onResent = (e: BatchResentEvent) => this.#resent.inc({ group_id: e.groupId, reason: e.reason });
   readonly #onIgnored = (e: AckIgnoredEvent) => this.#ignored.inc({ group_id: e.groupId, reason: e.reason });
   readonly #onCommand = (e: CommandEvent) => {
     const method = methodLabel(e.method);
-    this.#commands.inc({ method, status: statusLabel(e.status) });
+    this.#commands.inc({ group_id: e.groupId, method, status: statusLabel(e.status) });
     this.#commandLatency.observe({ method }, e.durationMs / 1000);
   };
   readonly #onDropped = () => this.#sseDropped.inc();

@@ -118,10 +118,6 @@ export class AdminService {
     const monitor = (this.#monitor = new ConnectionMonitor(ctx.scheduler));
     const events = (this.#events = new EventHub({ history: config.admin.eventHistory, ...this.#options.events, clock: ctx.clock }));
     const realization = (this.#realization = new RealizationTracker({ monitor, ticksStarted: () => ctx.scheduler.stats().ticks, delivery: notifications?.delivery, clock: ctx.clock }));
-    const metrics = (this.#metrics = new AdminMetrics(
-      { monitor, scheduler: ctx.scheduler, endpoints: ctx.endpoints, delivery: notifications?.delivery, commands, events },
-      { defaultMetrics: this.#options.defaultMetrics ?? true },
-    ));
     const health = new HealthChecks({
       store: ctx.store,
       expectedSchemaVersion: readMigrations().at(-1)?.version ?? 0,
@@ -133,6 +129,15 @@ export class AdminService {
     });
     const endpointService = () =>
       new EndpointService({ endpoints: ctx.endpoints, cipher: ctx.cipher, logger: ctx.logger, clock: ctx.clock, connectionPeriodMs: ctx.config.connectionInfo.period * 1000 });
+    /** What only the daemon knows of its connections: the roles of GET /api/endpoints and of the metrics. */
+    const live = () => {
+      const nextRunAt = ctx.scheduler.stats().nextTickAt;
+      return { connected: (host: string) => monitor.liveConnection(host) !== undefined, attempting: ctx.scheduler.attempting(), ...(nextRunAt === undefined ? {} : { nextRunAt }) };
+    };
+    const metrics = (this.#metrics = new AdminMetrics(
+      { monitor, scheduler: ctx.scheduler, endpoints: { list: () => endpointService().list(live()) }, delivery: notifications?.delivery, commands, events },
+      { defaultMetrics: this.#options.defaultMetrics ?? true },
+    ));
     const checks = new EndpointChecks({
       target: (hostName) => endpointService().checkTarget(hostName),
       connected: (hostName) => monitor.liveConnection(hostName) !== undefined,
@@ -149,10 +154,7 @@ export class AdminService {
       metrics,
       health,
       publish: (type, data) => events.publish(type, data),
-      live: () => {
-        const nextRunAt = ctx.scheduler.stats().nextTickAt;
-        return { connected: (host) => monitor.liveConnection(host) !== undefined, attempting: ctx.scheduler.attempting(), ...(nextRunAt === undefined ? {} : { nextRunAt }) };
-      },
+      live,
       retentionSeconds: () => ctx.config.notification.retention,
       clock: ctx.clock,
     }));

@@ -26,8 +26,8 @@ describe('metrics', () => {
     });
     const m1 = await scrape(a);
     expect(sample(m1, 'nbwss_connections', { state: 'connected' })).toBe(1);
-    expect(sample(m1, 'nbwss_endpoints', { state: 'ACTIVATED', connection_state: 'CONNECTED' })).toBe(1);
-    expect(sample(m1, 'nbwss_endpoints', { state: 'ACTIVATED', connection_state: 'DISCONNECTED' })).toBe(1);
+    expect(sample(m1, 'nbwss_endpoints', { state: 'activated', connection_state: 'connected' })).toBe(1);
+    expect(sample(m1, 'nbwss_endpoints', { state: 'activated', connection_state: 'disconnected' })).toBe(1);
     expect(sample(m1, 'nbwss_connect_attempts_total', { group_id: 'G1' })).toBe(1);
     expect(sample(m1, 'nbwss_connect_failures_total', { group_id: 'G2', reason: 'rejected' })).toBe(1);
     expect(sample(m1, 'nbwss_scheduler_ticks_total')).toBe(1);
@@ -36,7 +36,7 @@ describe('metrics', () => {
     await a.daemon.scheduler.tickNow();
     const m2 = await scrape(a);
     expect(sample(m2, 'nbwss_connections', { state: 'connected' })).toBe(0);
-    expect(sample(m2, 'nbwss_endpoints', { state: 'DEACTIVATED', connection_state: 'DISCONNECTED' })).toBe(1);
+    expect(sample(m2, 'nbwss_endpoints', { state: 'deactivated', connection_state: 'disconnected' })).toBe(1);
     expect(sample(m2, 'nbwss_disconnects_total', { group_id: 'G1', code: '1000' })).toBe(1);
     expect(sample(m2, 'nbwss_connect_failures_total', { group_id: 'G2', reason: 'rejected' })).toBe(2);
     expect(sample(m2, 'nbwss_connect_attempts_total', { group_id: 'G2' })).toBe(2);
@@ -78,7 +78,8 @@ describe('metrics', () => {
     expect(sample(m2, 'nbwss_notification_batches_sent_total', { group_id: 'G1' })).toBe(1);
     expect(sample(m2, 'nbwss_notifications_acked_total', { group_id: 'G1' })).toBe(3);
     expect(sample(m2, 'nbwss_notifications_acked_total', { group_id: 'G2' })).toBeUndefined();
-    expect(sample(m2, 'nbwss_notification_ack_latency_seconds_count')).toBe(1);
+    expect(sample(m2, 'nbwss_notification_ack_latency_seconds_count', { group_id: 'G1' })).toBe(1);
+    expect(sample(m2, 'nbwss_notification_ack_latency_seconds_count', { group_id: 'G2' })).toBeUndefined();
     expect(sample(m2, 'nbwss_notification_batches_resent_total', { group_id: 'G2', reason: 'timeout' })).toBeGreaterThanOrEqual(1);
     expect(sample(m2, 'nbwss_notification_backlog', { group_id: 'G1' })).toBe(0);
     expect(sample(m2, 'nbwss_notification_backlog', { group_id: 'G2' })).toBe(3);
@@ -103,17 +104,17 @@ describe('metrics', () => {
     const m1 = await scrape(a);
     expect(sample(m1, 'nbwss_pings_sent_total', { group_id: 'G1' })).toBeGreaterThanOrEqual(1);
     expect(sample(m1, 'nbwss_pongs_received_total', { group_id: 'G1' })).toBeGreaterThanOrEqual(1);
-    expect(sample(m1, 'nbwss_ping_rtt_seconds_count')).toBeGreaterThanOrEqual(1);
-    expect(sample(m1, 'nbwss_commands_total', { method: 'GET', status: '401' })).toBeUndefined();
+    expect(sample(m1, 'nbwss_ping_rtt_seconds_count', { group_id: 'G1' })).toBeGreaterThanOrEqual(1);
+    expect(sample(m1, 'nbwss_commands_total', { method: 'get', status: '401' })).toBeUndefined();
 
     const ep = a.endpoints[0]!;
     expect((await ep.sendCommand({ method: 'GET', uri: '/netbackup/admin/jobs' })).responseCode).toBe(401);
     expect((await ep.sendCommand({ method: 'TRACE', uri: '/netbackup/admin/jobs' })).responseCode).toBe(400);
     await once(conn, 'pong');
     const m2 = await scrape(a);
-    expect(sample(m2, 'nbwss_commands_total', { method: 'GET', status: '401' })).toBe(1);
-    expect(sample(m2, 'nbwss_commands_total', { method: 'OTHER', status: '400' })).toBe(1);
-    expect(sample(m2, 'nbwss_command_duration_seconds_count', { method: 'GET' })).toBe(1);
+    expect(sample(m2, 'nbwss_commands_total', { group_id: 'G1', method: 'get', status: '401' })).toBe(1);
+    expect(sample(m2, 'nbwss_commands_total', { group_id: 'G1', method: 'other', status: '400' })).toBe(1);
+    expect(sample(m2, 'nbwss_command_duration_seconds_count', { method: 'get' })).toBe(1);
     expect(sample(m2, 'nbwss_pongs_received_total', { group_id: 'G1' })).toBeGreaterThan(sample(m1, 'nbwss_pongs_received_total', { group_id: 'G1' })!);
 
     // An undecodable frame closes the connection (exception.ignoreDecoder=false) and is counted.
