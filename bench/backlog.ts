@@ -28,7 +28,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AdminService } from '../src/admin/service.js';
 import { generateCertificate } from '../src/certificates.js';
 import { Router, type MessageHandler } from '../src/connection/channel.js';
 import { startDaemon } from '../src/daemon.js';
@@ -166,7 +165,7 @@ async function main(): Promise<void> {
     const router = new TimedRouter();
     const daemon = await startDaemon({ config, logger: silentLogger(), router });
     try {
-      const admin = daemon.services.find((s) => s.name === 'admin') as AdminService;
+      const admin = daemon.services.admin;
       const base = admin.url!;
       // P notify requests, pending for ever (G2 never acknowledges)
       const r0 = performance.now();

@@ -16,7 +16,7 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 const [{ run }] = await once(process, 'message');
 const root = new URL(`../${run.root}/`, import.meta.url);
 const { loadConfig } = await import(new URL('config/index.js', root).href);
-const { startDaemon } = await import(new URL('daemon.js', root).href);
+const { noServices, startDaemon } = await import(new URL('daemon.js', root).href);
 const { createLogger } = await import(new URL('logger.js', root).href);
 
 /** RSS, peak RSS (VmHWM) and anonymous memory of this process, in bytes (Linux /proc). */
@@ -33,7 +33,7 @@ const baseline = { ...process.memoryUsage(), ...procMemory() };
 process.send({ baseline });
 
 const t0 = performance.now();
-const daemon = await startDaemon({ config, logger, ...(run.engineOnly ? { services: [] } : {}) });
+const daemon = await startDaemon({ config, logger, ...(run.engineOnly ? { services: noServices } : {}) });
 let failures = 0;
 daemon.scheduler.on('attemptFailed', () => failures++);
 if (daemon.scheduler.connections().size < run.groups) {
@@ -62,7 +62,7 @@ for (let i = 0; i < run.ticks; i++) {
 // socket keeps after carrying requests (Node keeps a TLS write buffer as large as the largest request sent).
 let delivery = null;
 if (run.notify > 0) {
-  const notifications = daemon.services.find((x) => x.name === 'notifications');
+  const { notifications } = daemon.services;
   const t = performance.now();
   let done = 0;
   let lastSeq = Number.POSITIVE_INFINITY;
@@ -93,7 +93,7 @@ globalThis.gc?.();
 const idle = { ...process.memoryUsage(), ...procMemory() };
 // one Prometheus scrape of the idle daemon (admin on, as shipped): its time and size with every group's series
 let scrape = null;
-const adminUrl = daemon.services.find((x) => x.name === 'admin')?.url;
+const adminUrl = daemon.services.admin?.url;
 if (adminUrl) {
   const s0 = performance.now();
   const body = await (await fetch(`${adminUrl}/metrics`)).text();
@@ -114,7 +114,7 @@ const stopMs = performance.now() - stopStart;
 
 process.send({
   result: {
-    services: run.engineOnly ? [] : daemon.services.map((x) => x.name),
+    services: daemon.started.map((x) => x.name),
     connectedGroups: conns.length,
     failedAttempts: failures,
     connectMs,

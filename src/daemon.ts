@@ -20,7 +20,7 @@ import { acquireDaemonLock, type DaemonLock } from './store/lock.js';
  * The composition root (STYLE §14): the only place that wires store, config, scheduler, connections and services.
  */
 
-/** What every service is built from. */
+/** What every service is built from: the daemon's shared parts. Services that need each other get them by name. */
 export interface DaemonContext {
   /** The configuration in force: read it when a value is needed (not once), so a SIGHUP reload reaches the service. */
   readonly config: Readonly<Config>;
@@ -33,8 +33,6 @@ export interface DaemonContext {
   readonly router: Router;
   /** Listen to `connected` / `disconnected` here in `start()`; the scheduler starts after every service. */
   readonly scheduler: Scheduler;
-  /** The services started so far, in order: a factory may look up an earlier one by `name`. */
-  readonly services: readonly DaemonService[];
 }
 
 /**
@@ -48,41 +46,57 @@ export interface DaemonService {
   stop(): void | Promise<void>;
 }
 
-/** Builds a service from the context (called once per daemon, in list order). */
+/** Builds one extra service from the context (tests and tools; called once per daemon, after the others). */
 export type ServiceFactory = (ctx: DaemonContext) => DaemonService;
 
-/**
- * The services every daemon runs, in start order. Adding a subsystem = one line here, e.g.
- * `(ctx) => new NotificationService(ctx)`.
- */
-export const BUILT_IN_SERVICES: readonly ServiceFactory[] = [
-  // netbackup.mock=true: the mock NetBackup primary in-process (a no-op otherwise)
-  (ctx) => new NetBackupMockService(ctx),
-  // notifications: outbox, raise(), one sender per connected group (find it by name 'notifications')
-  (ctx) => new NotificationSubsystem(ctx),
-  // COMMAND REQUEST → NetBackup REST → COMMAND RESPONSE (to the in-process mock when it runs)
-  (ctx) => new CommandService(ctx, findService<NetBackupMockService>(ctx, 'netbackup-mock')),
-  // simulator.enabled=true: scenarios change the mock's world and raise notifications (a no-op otherwise)
-  (ctx) => new SimulatorService(ctx, { netbackup: findService<NetBackupMockService>(ctx, 'netbackup-mock'), notifications: findService<NotificationSubsystem>(ctx, 'notifications') }),
-  // admin.listen: HTTP API, realization state, metrics, health, events, console (last: finds the others, stops first)
-  (ctx) => new AdminService(ctx),
-];
+/** The services of a daemon: by name, typed, for whoever holds the handle; and the order they start in. */
+export interface ServiceSet<S> {
+  readonly named: S;
+  readonly startOrder: readonly DaemonService[];
+}
 
-/** An already-started service of the context, by name. */
-export function findService<T extends DaemonService>(ctx: Pick<DaemonContext, 'services'>, name: string): T | undefined {
-  return ctx.services.find((s) => s.name === name) as T | undefined;
+/** The services every daemon runs. */
+export interface BuiltInServices {
+  /** netbackup.mock=true: the mock NetBackup primary in-process (a no-op otherwise). */
+  readonly netbackupMock: NetBackupMockService;
+  /** The outbox, raise(), one sender per connected group. */
+  readonly notifications: NotificationSubsystem;
+  /** COMMAND REQUEST → NetBackup REST → COMMAND RESPONSE (to the in-process mock when it runs). */
+  readonly commands: CommandService;
+  /** simulator.enabled=true: scenarios change the mock's world and raise notifications (a no-op otherwise). */
+  readonly simulator: SimulatorService;
+  /** admin.listen: HTTP API, realization state, metrics, health, events, console. */
+  readonly admin: AdminService;
+}
+
+/**
+ * Build the built-in services, each given the others it works with as constructor arguments (STYLE §14). They
+ * start in this order (the admin API last: it follows the others, and stops first).
+ */
+export function builtInServices(ctx: DaemonContext): ServiceSet<BuiltInServices> {
+  const netbackupMock = new NetBackupMockService(ctx);
+  const notifications = new NotificationSubsystem(ctx);
+  const commands = new CommandService(ctx, netbackupMock);
+  const simulator = new SimulatorService(ctx, { netbackup: netbackupMock, notifications });
+  const admin = new AdminService(ctx, { notifications, commands });
+  return { named: { netbackupMock, notifications, commands, simulator, admin }, startOrder: [netbackupMock, notifications, commands, simulator, admin] };
+}
+
+/** No services: the connection engine alone (benchmarks, tests). */
+export function noServices(): ServiceSet<Record<string, never>> {
+  return { named: {}, startOrder: [] };
 }
 
 /** Options of {@link startDaemon}. */
-export interface StartDaemonOptions {
+export interface StartDaemonOptions<S = BuiltInServices> {
   config: Readonly<Config>;
   /** Default: a logger per `log.level` / `log.file`. */
   logger?: Logger;
   clock?: Clock;
   /** Default: a new, empty routing table (services fill it). */
   router?: Router;
-  /** Services to run instead of {@link BUILT_IN_SERVICES} (tests, `nbwss demo`). */
-  services?: readonly ServiceFactory[];
+  /** Builds the services to run instead of {@link builtInServices} (e.g. {@link noServices}). */
+  services?: (ctx: DaemonContext) => ServiceSet<S>;
   /** Extra services, started after the others. */
   extraServices?: readonly ServiceFactory[];
   /** Scheduler options beyond the context (benchmarks and tests: `createConnection`, `random`, `connection`). */
@@ -95,8 +109,11 @@ export interface StartDaemonOptions {
 }
 
 /** A running daemon. */
-export interface DaemonHandle extends DaemonContext {
-  readonly services: readonly DaemonService[];
+export interface DaemonHandle<S = BuiltInServices> extends DaemonContext {
+  /** Its services by name ({@link BuiltInServices} unless {@link StartDaemonOptions.services} said otherwise). */
+  readonly services: S;
+  /** Every service started (extra services included), in start order. */
+  readonly started: readonly DaemonService[];
   /** Stop everything (services in reverse, sockets closed with 1001, store flushed, lock released). Idempotent. */
   stop(): Promise<void>;
   /**
@@ -114,7 +131,9 @@ export interface DaemonHandle extends DaemonContext {
  * The lock is taken before the store is opened (rather than after, as a first sketch had it) so a refused second
  * daemon touches nothing — not even a migration.
  */
-export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHandle> {
+export function startDaemon(options: StartDaemonOptions & { services?: undefined }): Promise<DaemonHandle>;
+export function startDaemon<S>(options: StartDaemonOptions<S> & { services: (ctx: DaemonContext) => ServiceSet<S> }): Promise<DaemonHandle<S>>;
+export async function startDaemon(options: StartDaemonOptions<unknown>): Promise<DaemonHandle<unknown>> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.log.level, file: config.log.file || undefined });
@@ -155,17 +174,18 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
     };
     const scheduler = new Scheduler({ endpoints: source, tokens: cipher, router, config: holder.view, clock, logger, ...options.scheduler });
     undo.push(() => scheduler.stop());
+    const ctx: DaemonContext = { config: holder.view, logger, clock, store, endpoints, cipher, router, scheduler };
+    const set = (options.services ?? builtInServices)(ctx);
     const services: DaemonService[] = [];
-    const ctx: DaemonContext = { config: holder.view, logger, clock, store, endpoints, cipher, router, scheduler, services };
-
-    for (const factory of [...(options.services ?? BUILT_IN_SERVICES), ...(options.extraServices ?? [])]) {
-      const service = factory(ctx);
+    const startService = async (service: DaemonService) => {
       await service.start();
       services.push(service);
       undo.push(() => service.stop());
       log.debug({ service: service.name }, 'service started');
       checkpoint();
-    }
+    };
+    for (const service of set.startOrder) await startService(service);
+    for (const factory of options.extraServices ?? []) await startService(factory(ctx));
     scheduler.start();
     log.info({ db: config.db.path, services: services.map((s) => s.name) }, 'daemon started');
 
@@ -190,7 +210,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonHa
       if (change.restartNeeded.length > 0) log.warn({ restartNeeded: change.restartNeeded }, `restart needed to apply: ${change.restartNeeded.join(', ')} (the running values stay in force)`);
       return change;
     };
-    return { ...ctx, services, stop, reconfigure };
+    return { ...ctx, services: set.named, started: services, stop, reconfigure };
   } catch (err) {
     await rollback();
     throw err;

@@ -32,8 +32,14 @@ export interface AdminServiceContext {
   readonly endpoints: EndpointStore;
   readonly cipher: TokenCipher;
   readonly scheduler: Scheduler;
-  /** The services started before this one ('notifications' and 'commands' are used when present). */
-  readonly services: readonly { readonly name: string }[];
+}
+
+/** The services {@link AdminService} follows and serves (each optional: without it, its routes and events are off). */
+export interface AdminServiceDeps {
+  /** Raise, status, delivery events, backlogs. */
+  readonly notifications?: NotificationSubsystem | undefined;
+  /** The COMMAND proxy's `command` events and counters; read at start, after the command service started. */
+  readonly commands?: { readonly proxy: CommandProxy } | undefined;
 }
 
 /** Options of {@link AdminService} (tests). */
@@ -49,12 +55,13 @@ export interface AdminServiceOptions {
  * monitor, the event stream, Prometheus metrics, health checks and the web console, on `admin.listen`. Empty
  * `admin.listen` turns it off. Refuses to start on a non-loopback address without `admin.token`.
  *
- * Wiring (src/daemon.ts): `(ctx) => new AdminService(ctx)`, last in the service list so that it finds the others
- * and stops first.
+ * Wiring (src/daemon.ts): `new AdminService(ctx, { notifications, commands })`, last in the start order so that
+ * the services it follows have started, and it stops first.
  */
 export class AdminService {
   readonly name = 'admin';
   readonly #ctx: AdminServiceContext;
+  readonly #deps: AdminServiceDeps;
   readonly #options: AdminServiceOptions;
   readonly #log: Logger;
   readonly #unsubscribe: (() => void)[] = [];
@@ -65,8 +72,9 @@ export class AdminService {
   #metrics: AdminMetrics | undefined;
   #events: EventHub | undefined;
 
-  constructor(ctx: AdminServiceContext, options: AdminServiceOptions = {}) {
+  constructor(ctx: AdminServiceContext, deps: AdminServiceDeps = {}, options: AdminServiceOptions = {}) {
     this.#ctx = ctx;
+    this.#deps = deps;
     this.#options = options;
     this.#log = ctx.logger.child({ subsystem: 'admin' });
   }
@@ -112,8 +120,8 @@ export class AdminService {
     }
     checkListenPolicy(listen, config.admin.token);
     const ctx = this.#ctx;
-    const notifications = ctx.services.find((s) => s.name === 'notifications') as NotificationSubsystem | undefined;
-    const commands = commandProxy(ctx.services);
+    const notifications = this.#deps.notifications;
+    const commands = this.#deps.commands?.proxy;
 
     const monitor = (this.#monitor = new ConnectionMonitor(ctx.scheduler));
     const events = (this.#events = new EventHub({ history: config.admin.eventHistory, ...this.#options.events, clock: ctx.clock }));
@@ -247,15 +255,5 @@ export class AdminService {
       sub(notifications.source, 'raised', (e: unknown) => events.publish('notifications_raised', e));
     }
     if (commands) sub(commands, 'command', (e: unknown) => events.publish('command', e));
-  }
-}
-
-/** The COMMAND proxy of the 'commands' service, when it runs. */
-function commandProxy(services: readonly { readonly name: string }[]): CommandProxy | undefined {
-  const service = services.find((s) => s.name === 'commands') as { proxy?: CommandProxy } | undefined;
-  try {
-    return service?.proxy;
-  } catch {
-    return undefined; // not started
   }
 }

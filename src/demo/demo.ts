@@ -20,7 +20,6 @@ import { EndpointService, parseEndpointDetails, TokenCipher, type EndpointDetail
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { NotificationSubsystem } from '../notifications/subsystem.js';
-import type { SimulatorService } from '../simulator/service.js';
 import { Store } from '../store/database.js';
 import { EndpointStore } from '../store/endpoint-store.js';
 import { CommandLoop } from './cloud.js';
@@ -177,8 +176,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
     const daemon = await startDaemon({ config, logger });
     undo.push(() => daemon.stop());
-    const notifications = daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem;
-    const simulator = (daemon.services.find((s) => s.name === 'simulator') as SimulatorService).simulator!;
+    const { notifications, admin } = daemon.services;
+    const simulator = daemon.services.simulator.simulator!;
     const loops: CommandLoop[] = [];
     const follow = (slot: MockSlot) => {
       watchEndpoint(n, slot.tag, slot.endpoint);
@@ -197,8 +196,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       },
     });
     n.line('demo', `daemon started (database ${config.db.path}); the connection task runs every ${config.connectionInfo.period} s`);
-    const admin = daemon.services.find((s) => s.name === 'admin') as { readonly url?: string | undefined } | undefined;
-    if (admin?.url) n.line('demo', `web console and admin API: ${admin.url}/ (the same daemon seen from its operator surface; metrics at ${admin.url}/metrics)`);
+    if (admin.url) n.line('demo', `web console and admin API: ${admin.url}/ (the same daemon seen from its operator surface; metrics at ${admin.url}/metrics)`);
     // The guide's worked example first: a newcomer sees the parent → snapshot → backup sequence straight away.
     if (config.simulator.scenarios.includes('vmware')) simulator.startScenario('vmware');
 

@@ -3,11 +3,9 @@
  * connections, the notification service's batches, the command proxy's COMMANDs, the simulator's raises and the
  * mock endpoints' view of the same traffic.
  */
-import type { CommandService } from '../commands/service.js';
 import type { DaemonHandle } from '../daemon.js';
 import { formatImage, formatJob } from '../endpoint-mock/format.js';
 import type { MockEndpoint } from '../endpoint-mock/index.js';
-import type { NotificationSubsystem } from '../notifications/subsystem.js';
 import type { ScenarioName } from '../simulator/scenarios.js';
 import type { Simulator } from '../simulator/simulator.js';
 import type { Narrator, Tag } from './narrator.js';
@@ -35,8 +33,7 @@ export interface WatchDaemonOptions {
 
 /** Show connections, batches acknowledged/resent and (with `showTraffic`) sends and COMMANDs. */
 export function watchDaemon(n: Narrator, daemon: DaemonHandle, options: WatchDaemonOptions): void {
-  const notifications = daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem;
-  const commands = daemon.services.find((s) => s.name === 'commands') as CommandService;
+  const { notifications, commands } = daemon.services;
   const lost = new Map<string, string>();
   const lastFailure = new Map<string, string>();
 

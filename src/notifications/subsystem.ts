@@ -24,8 +24,8 @@ export interface NotificationSubsystemContext {
  * `raise()` (simulator, admin API), and the {@link delivery} service that follows the scheduler's connections.
  * In-process raises wake the senders at once; rows appended by `nbwss notify` are found by polling.
  *
- * Wiring (src/daemon.ts): `(ctx) => new NotificationSubsystem(ctx)` in the service list; find it again with
- * `handle.services.find((s) => s.name === 'notifications')`.
+ * Wiring (src/daemon.ts `builtInServices`): built from the context and handed to the services that use it (the
+ * simulator, the admin API); a daemon's holder finds it as `handle.services.notifications`.
  */
 export class NotificationSubsystem {
   readonly name = 'notifications';

@@ -12,7 +12,7 @@ export interface SimulatorServiceContext {
   readonly clock: Clock;
 }
 
-/** The services the simulator works through (found by name in the daemon's context). */
+/** The services the simulator works through (given by the composition root, src/daemon.ts). */
 export interface SimulatorServiceDeps {
   /** The `netbackup-mock` service: its world is the one the simulator changes. */
   netbackup: { readonly world: World | undefined } | undefined;

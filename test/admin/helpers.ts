@@ -65,7 +65,7 @@ export async function startAdminDaemon(options: AdminDaemonOptions = {}): Promis
   }
   // The first run of the connection task has completed (readiness, failed attempts recorded).
   if (!daemon.scheduler.stats().lastTick) await once(daemon.scheduler, 'tick');
-  const admin = daemon.services.find((s) => s.name === 'admin') as AdminService;
+  const admin = daemon.services.admin;
   const base = admin.url!;
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(base + path, {
@@ -118,7 +118,7 @@ export async function startCorruptDaemon(): Promise<{ daemon: DaemonHandle; base
   writeFileSync(config.db.path, bytes);
   const daemon = await startDaemon({ config });
   onTestFinished(() => daemon.stop());
-  const base = (daemon.services.find((s) => s.name === 'admin') as AdminService).url!;
+  const base = daemon.services.admin.url!;
   await whenConnected(daemon, 'G1');
   if (!daemon.store.fault) await once(daemon.store, 'fault');
   return { daemon, base, endpoint, dir };

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
 import { sample, startAdminDaemon } from './helpers.js';
 
 /** Metrics change as traffic flows: scrape, act, scrape. */
@@ -62,7 +61,7 @@ describe('metrics', () => {
     expect(sample(m1, 'nbwss_notification_oldest_pending_age_seconds', { group_id: 'G2' })).toBe(0);
 
     // G1 acknowledges (its cursor moves: the daemon's batchAcked), G2 never does (it gets the batch again).
-    const delivery = (a.daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem).delivery;
+    const delivery = a.daemon.services.notifications.delivery;
     const ackedG1 = once(delivery, 'batchAcked');
     const resent = a.endpoints[1]!.waitFor('notification', (n) => n.duplicate);
     const raised = await a.call('POST', '/api/notifications', { object: 'IMAGE', data: [IMAGE, { ...IMAGE, backupId: 'vm1_2' }, { ...IMAGE, backupId: 'vm1_3' }] });

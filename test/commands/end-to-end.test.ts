@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandService } from '../../src/commands/service.js';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
 import type { NetBackupMockService } from '../../src/netbackup-mock/service.js';
@@ -35,7 +34,7 @@ async function loop(overrides: Record<string, string | number | boolean> = {}) {
   await whenConnected(daemon, 'G1');
   if (endpoint.stats().connectedSockets === 0) await endpoint.waitFor('connected');
   const mock = mockService(daemon);
-  const commands = daemon.services.find((s) => s.name === 'commands') as CommandService;
+  const commands = daemon.services.commands;
   return { endpoint, daemon, mock, commands };
 }
 
@@ -181,5 +180,5 @@ describe('COMMAND through the daemon to the mock NetBackup', () => {
 });
 
 function mockService(daemon: DaemonHandle): NetBackupMockService {
-  return daemon.services.find((s) => s.name === 'netbackup-mock') as NetBackupMockService;
+  return daemon.services.netbackupMock;
 }

@@ -4,7 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config, type ConfigKey } from '../../src/config/index.js';
-import { startDaemon, type DaemonHandle, type DaemonService } from '../../src/daemon.js';
+import { noServices, startDaemon, type DaemonContext, type DaemonHandle, type DaemonService, type StartDaemonOptions } from '../../src/daemon.js';
 import { TokenCipher } from '../../src/endpoints/token-cipher.js';
 import { LockError } from '../../src/errors.js';
 import { Store } from '../../src/store/database.js';
@@ -40,7 +40,7 @@ async function server(): Promise<TestWssServer> {
   return s;
 }
 
-async function daemon(config: Readonly<Config>, extra: Parameters<typeof startDaemon>[0] = { config }): Promise<DaemonHandle> {
+async function daemon(config: Readonly<Config>, extra: Omit<StartDaemonOptions, 'config' | 'services'> = {}): Promise<DaemonHandle> {
   const d = await startDaemon({ ...extra, config });
   cleanup.push(() => d.stop());
   return d;
@@ -59,7 +59,7 @@ describe('startDaemon', () => {
     const order: string[] = [];
     let daemonConnected!: () => void;
     const connected = new Promise<void>((resolve) => (daemonConnected = resolve));
-    const service = (ctx: Parameters<NonNullable<Parameters<typeof startDaemon>[0]['extraServices']>[number]>[0]): DaemonService => ({
+    const service = (ctx: DaemonContext): DaemonService => ({
       name: 'probe',
       start: () => {
         order.push(`start: ${ctx.endpoints.get('ep1.test')?.connectionState}`);
@@ -74,7 +74,10 @@ describe('startDaemon', () => {
       },
     });
     const { logger } = captureLogger();
-    const d = await daemon(config, { config, logger, extraServices: [service] });
+    const d = await daemon(config, { logger, extraServices: [service] });
+    // built-in services in their order (the admin API last), then the extra ones; each reachable by name, typed
+    expect(d.started.map((x) => x.name)).toEqual(['netbackup-mock', 'notifications', 'commands', 'simulator', 'admin', 'probe']);
+    expect(d.services.notifications.delivery).toBeDefined();
     await connected;
     const serverClosed = s.waitFor('close');
     await d.stop();
@@ -88,13 +91,13 @@ describe('startDaemon', () => {
   it('a second daemon on the same db.path refuses with a clear message, and may start once the first stopped', async () => {
     const dir = tempDir();
     const config = daemonConfig(dir);
-    const first = await daemon(config, { config, logger: captureLogger().logger });
+    const first = await daemon(config, { logger: captureLogger().logger });
     const err = await startDaemon({ config, logger: captureLogger().logger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockError);
     expect((err as LockError).code).toBe('NBWSS_ERR_LOCKED');
     expect((err as Error).message).toMatch(new RegExp(`another nbwss daemon is already running on database .*nbwss\\.db \\(pid ${process.pid}`));
     await first.stop();
-    await daemon(config, { config, logger: captureLogger().logger });
+    await daemon(config, { logger: captureLogger().logger });
   });
 
   it('refuses to start (and creates no new key) when the token key file is missing but tokens are stored', async () => {
@@ -116,7 +119,7 @@ describe('startDaemon', () => {
     const config = daemonConfig(dir);
     const abort = new AbortController();
     const order: string[] = [];
-    const probe = (name: string, abortOnStart = false) => (): DaemonService => ({
+    const probe = (name: string, abortOnStart = false): DaemonService => ({
       name,
       start: () => {
         order.push(`start ${name}`);
@@ -124,11 +127,11 @@ describe('startDaemon', () => {
       },
       stop: () => void order.push(`stop ${name}`),
     });
-    const err = await startDaemon({ config, logger: captureLogger().logger, services: [probe('a'), probe('b', true), probe('c')], signal: abort.signal }).catch((e: unknown) => e);
+    const err = await startDaemon({ config, logger: captureLogger().logger, services: () => ({ named: {}, startOrder: [probe('a'), probe('b', true), probe('c')] }), signal: abort.signal }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('SIGTERM received during start-up');
     expect(order).toEqual(['start a', 'start b', 'stop b', 'stop a']);
     // the lock and the store were released: a new daemon starts at once
-    await daemon(config, { config, logger: captureLogger().logger, services: [] });
+    cleanup.push(await startDaemon({ config, logger: captureLogger().logger, services: noServices }).then((d) => () => d.stop()));
   });
 
   it('a lock left by a daemon killed with SIGKILL does not block a restart', async () => {
@@ -145,6 +148,6 @@ describe('startDaemon', () => {
     await expect(startDaemon({ config, logger: captureLogger().logger })).rejects.toThrow(/already running/);
     child.kill('SIGKILL');
     await once(child, 'exit');
-    await daemon(config, { config, logger: captureLogger().logger });
+    await daemon(config, { logger: captureLogger().logger });
   });
 });

@@ -112,7 +112,6 @@ export function addEndpoint(config: Readonly<Config>, server: TestWssServer, hos
 /** Start the real daemon in-process; returns it with its notification subsystem. */
 export async function startTestDaemon(config: Readonly<Config>): Promise<{ daemon: DaemonHandle; notifications: NotificationSubsystem }> {
   const daemon = await startDaemon({ config });
-  const notifications = daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem | undefined;
-  if (!notifications) throw new Error('the daemon runs no notifications service');
+  const notifications = daemon.services.notifications;
   return { daemon, notifications };
 }

@@ -3,7 +3,6 @@ import { loadConfig } from '../../src/config/index.js';
 import { ConfigHolder, planReload } from '../../src/config/reload.js';
 import { startDaemon } from '../../src/daemon.js';
 import { createMockEndpoint, type MockEndpoint } from '../../src/endpoint-mock/index.js';
-import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
 import { daemonConfig, storeEndpoints, whenConnected } from '../helpers/daemon.js';
 import { captureLogger } from '../helpers/log-capture.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -71,7 +70,7 @@ describe('DaemonHandle.reconfigure', () => {
     expect(lines.find((l) => l.msg.startsWith('restart needed'))).toMatchObject({ msg: expect.stringContaining('keepAlive.scheduledRate'), restartNeeded: ['keepAlive.scheduledRate'] });
 
     // The new delay is in force: a notification raised now is delivered at once, on the same connection.
-    const notifications = daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem;
+    const notifications = daemon.services.notifications;
     const delivered = endpoint.waitFor('notification', () => true, 5000);
     await notifications.source.raise('IMAGE', { backupId: 'c_1', operationId: 'CREATE', clientName: 'c', clientType: 'STANDARD', backupTime: 1, createdTime: 2 });
     await delivered;

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { createMockEndpoint, type MockEndpoint, type NotificationEvent } from '../../src/endpoint-mock/index.js';
-import type { SimulatorService } from '../../src/simulator/service.js';
 import { daemonConfig, storeEndpoints, whenConnected } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -22,7 +21,7 @@ describe('simulator service', () => {
   it('is a no-op when simulator.enabled=false', async () => {
     const daemon = await startDaemon({ config: daemonConfig(tempDir(), { 'netbackup.mock': true, 'netbackup.baseUrl': 'http://127.0.0.1:0' }) });
     cleanup.push(() => daemon.stop());
-    expect((daemon.services.find((s) => s.name === 'simulator') as SimulatorService).simulator).toBeUndefined();
+    expect(daemon.services.simulator.simulator).toBeUndefined();
   });
 
   it('delivers conformant notifications of finished VMware backups, and COMMANDs see the same jobs', async () => {
@@ -61,7 +60,7 @@ describe('simulator service', () => {
     const ids = (JSON.parse(children.body) as { data: { id: string }[] }).data.map((d) => Number(d.id)).sort();
     expect(ids).toEqual([Number(parent.jobId), Number(parent.jobId) + 1]); // the parent (its own parent) and the snapshot job
 
-    const simulator = (daemon.services.find((s) => s.name === 'simulator') as SimulatorService).simulator!;
+    const simulator = daemon.services.simulator.simulator!;
     expect(simulator.stats.byScenario.vmware).toBeGreaterThanOrEqual(1);
   });
 });
