@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
 import { NBWSS_VERSION } from '../../src/version.js';
 import { sample, startAdminDaemon, type AdminDaemon } from './helpers.js';
 
@@ -36,7 +35,7 @@ describe('metrics by server group', () => {
       ],
       overrides: { 'keepAlive.scheduledRate': 0.05, 'netbackup.mock': true, 'netbackup.baseUrl': 'https://127.0.0.1:0' },
     });
-    const delivery = (a.daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem).delivery;
+    const delivery = a.daemon.services.notifications.delivery;
     const acked = new Set<string>();
     const bothAcked = new Promise<void>((resolve) => {
       delivery.on('batchAcked', (e: { groupId: string }) => {
