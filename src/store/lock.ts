@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LockError } from '../errors.js';
 
-/** A held daemon lock. */
+/** A held daemon lock: keep a reference to it while the lock must hold (a collected lock closes its file and is released). */
 export interface DaemonLock {
   /** The file whose OS lock is held (`<db.path>.lock`), or undefined for an in-memory database. */
   readonly path: string | undefined;

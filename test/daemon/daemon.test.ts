@@ -138,9 +138,10 @@ describe('startDaemon', () => {
     const dir = tempDir();
     const config = daemonConfig(dir);
     const lockModule = new URL('../../src/store/lock.ts', import.meta.url).pathname;
+    // The lock is held while its Database lives: kept in a global, or the GC may finalize it and drop the lock.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', `const { acquireDaemonLock } = await import(${JSON.stringify(lockModule)}); acquireDaemonLock(${JSON.stringify(config.db.path)}); console.log('locked'); setInterval(() => {}, 1000);`],
+      ['--import', 'tsx', '--input-type=module', '-e', `const { acquireDaemonLock } = await import(${JSON.stringify(lockModule)}); globalThis.lock = acquireDaemonLock(${JSON.stringify(config.db.path)}); console.log('locked'); setInterval(() => {}, 1000);`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     cleanup.push(() => child.kill('SIGKILL'));
