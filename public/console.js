@@ -1,6 +1,7 @@
 // nbwss console: the endpoints pane of NetBackup's WebSocket server dialog, live from GET /api/events.
 // Plain browser JavaScript, no build step, no external assets. Every value from the API is set as text, never as HTML.
 import { BUSY, EventLog } from './console-events.js';
+import { age, certificateLine, el, renderGroups, renderSummary } from './console-glance.js';
 
 (() => {
   const $ = (selector) => document.querySelector(selector);
@@ -8,17 +9,13 @@ import { BUSY, EventLog } from './console-events.js';
   const pending = new Map(); // requestId → { label, hostName }
   const REFRESH_DELAY_MS = 250;
   const BUSY_DELAY_MS = 2000;
+  const HISTORY_EVERY_MS = 10_000; // the daemon samples its groups every 10 s
   const MAX_EVENTS = 50;
   let refreshTimer;
   let refreshDue = 0;
   let validated; // { text, fingerprint, hostName }
-
-  function el(tag, attrs = {}, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  let daemon; // GET /api/daemon, with readAt (browser time)
+  let history; // GET /api/history
 
   function say(text, kind = 'info') {
     const m = $('#message');
@@ -53,12 +50,6 @@ import { BUSY, EventLog } from './console-events.js';
 
   function ms(value) {
     return value === null || value === undefined ? '–' : `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
-  }
-
-  function age(msValue) {
-    if (msValue === null || msValue === undefined) return '–';
-    const s = Math.round(msValue / 1000);
-    return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   }
 
   // --- endpoints table ------------------------------------------------------------------------------------------
@@ -97,7 +88,9 @@ import { BUSY, EventLog } from './console-events.js';
           : '',
       );
     });
-    actions.append(toggle, edit, check, remove);
+    const buttons = el('div', { class: 'action-buttons' });
+    buttons.append(toggle, edit, check, remove);
+    actions.append(buttons);
     tr.append(actions);
     const row = { tr, cells, toggle, edit, check, remove, pending: el('span', { class: 'pending' }), data: undefined, report: undefined };
     rows.set(hostName, row);
@@ -140,7 +133,7 @@ import { BUSY, EventLog } from './console-events.js';
       row.cells.url.textContent = e.url;
       row.cells.group.textContent = e.groupId;
       row.cells.priority.textContent = String(e.priority);
-      row.cells.state.replaceChildren(badge(e.state));
+      row.cells.state.replaceChildren(badge(e.state), certificateLine(e));
       setConnection(row, e.connectionState, row.pendingText);
       row.cells.rtt.textContent = e.connectionState === 'CONNECTED' ? ms(e.lastRttMs) : '–';
       // One toggle button whose label changes: keyboard focus stays on it after the click.
@@ -228,22 +221,6 @@ import { BUSY, EventLog } from './console-events.js';
     row.tr.after(tr);
   }
 
-  function renderGroups(groups) {
-    const body = $('#groups tbody');
-    body.replaceChildren();
-    for (const g of groups) {
-      const tr = el('tr', { 'data-group': g.groupId });
-      tr.append(el('th', { scope: 'row' }, g.groupId));
-      tr.append(el('td', {}, g.connectedEndpoint || '–'));
-      tr.append(el('td', {}, g.connectedSince ? new Date(g.connectedSince).toLocaleString() : '–'));
-      tr.append(el('td', { class: 'num' }, String(g.backlog)));
-      tr.append(el('td', { class: 'num' }, age(g.oldestPendingAgeMs)));
-      const f = g.inflight;
-      tr.append(el('td', {}, f ? `${f.count} notification${f.count === 1 ? '' : 's'} (seq ${f.firstSeq}–${f.lastSeq}), sent ${f.sendCount}×` : '–'));
-      body.append(tr);
-    }
-  }
-
   // Backlogs nobody drains (notification.backlogWarning, pruning held back): the daemon's own sentences.
   function renderWarnings(warnings) {
     const list = $('#warning-list');
@@ -277,9 +254,18 @@ import { BUSY, EventLog } from './console-events.js';
   async function refresh() {
     refreshHealth();
     try {
-      const [endpoints, groups] = await Promise.all([api('GET', '/api/endpoints'), api('GET', '/api/groups')]);
+      const [endpoints, groups, samples, info] = await Promise.all([
+        api('GET', '/api/endpoints'),
+        api('GET', '/api/groups'),
+        api('GET', '/api/history'),
+        daemon ? undefined : api('GET', '/api/daemon'),
+      ]);
+      if (info) daemon = { ...info.json, readAt: Date.now() };
+      history = samples.json;
       renderEndpoints(endpoints.json.endpoints);
-      renderGroups(groups.json.groups);
+      renderGroups($('#groups'), groups.json.groups, history);
+      $('#no-groups').hidden = groups.json.groups.length > 0;
+      renderSummary($('#summary'), { endpoints: endpoints.json.endpoints, groups: groups.json.groups, daemon });
       renderWarnings(groups.json.warnings || []);
     } catch (err) {
       say(`Could not read the endpoints: ${err.message}`, 'error');
@@ -509,7 +495,10 @@ import { BUSY, EventLog } from './console-events.js';
     // is the daemon's whole history, so the list starts over from it.
     source.addEventListener('hello', (e) => {
       const hello = JSON.parse(e.data);
-      if (!hello.resumed) log.clear();
+      if (!hello.resumed) {
+        log.clear();
+        daemon = undefined; // perhaps a daemon that restarted: read its version and uptime again
+      }
       replaying = hello.replayed;
     });
     source.addEventListener('open', () => {
@@ -525,4 +514,6 @@ import { BUSY, EventLog } from './console-events.js';
 
   connect();
   refresh();
+  // The charts and the uptime move on without events too: read again when the daemon has a new sample.
+  setInterval(() => scheduleRefresh(), HISTORY_EVERY_MS);
 })();

@@ -9,6 +9,7 @@ import { probeView, type AccessLevel } from './access.js';
 import type { EventHub, EventType } from './events.js';
 import type { HealthChecks, HealthReport } from './health.js';
 import { HttpError, checkMembers, invalidField, readJsonBody, requireObject, sendJson, sendText } from './http.js';
+import type { GroupHistory } from './history.js';
 import type { AdminMetrics } from './metrics.js';
 import type { ConnectionMonitor } from './monitor.js';
 import type { RealizationTracker } from './realization.js';
@@ -38,6 +39,10 @@ export interface AdminApiDeps {
   live: () => LiveConnectionState;
   /** Conformance checks of stored endpoints (`POST /api/endpoints/{hostName}/check`). */
   checks?: EndpointChecks;
+  /** Per-group delivery samples of the last 15 minutes (the console's charts). */
+  history: GroupHistory;
+  /** This daemon: its version, the Node.js running it, when it started (epoch ms). */
+  daemon: { version: string; nodeVersion: string; startedAt: number };
   /** `notification.retention` in force, s: how long a group whose last endpoint is deleted keeps its place. */
   retentionSeconds: () => number;
   clock: Clock;
@@ -250,6 +255,18 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
       };
     });
     sendJson(res, 200, { groups, outbox: status?.outbox ?? null, database: status?.database ?? null, warnings: status?.warnings ?? [] });
+  });
+
+  // The console's charts: per group, a sample every 10 s over the last 15 minutes, oldest first.
+  router.add('GET', '/api/history', ({ res }) => {
+    const view = deps.history.view();
+    const groups = view.groups.map((g) => ({ groupId: g.groupId, samples: g.samples.map((x) => ({ ...x, at: new Date(x.at).toISOString() })) }));
+    sendJson(res, 200, { intervalMs: view.intervalMs, windowMs: view.windowMs, groups });
+  });
+
+  router.add('GET', '/api/daemon', ({ res }) => {
+    const { version, nodeVersion, startedAt } = deps.daemon;
+    sendJson(res, 200, { version, nodeVersion, pid: process.pid, startedAt: new Date(startedAt).toISOString(), uptimeMs: Math.max(0, deps.clock.now() - startedAt) });
   });
 
   router.add('POST', '/api/notifications', async ({ req, res }) => {

@@ -16,11 +16,13 @@ import { createAdminRouter } from './api.js';
 import { EndpointChecks } from './endpoint-check.js';
 import { EventHub, type EventHubOptions } from './events.js';
 import { HealthChecks } from './health.js';
+import { GroupHistory } from './history.js';
 import { sendError } from './http.js';
 import { AdminMetrics } from './metrics.js';
 import { ConnectionMonitor } from './monitor.js';
 import { RealizationTracker } from './realization.js';
 import type { AdminRouter } from './router.js';
+import { NBWSS_VERSION } from '../version.js';
 
 /** What {@link AdminService} takes from the daemon's context (a structural subset of `DaemonContext`). */
 export interface AdminServiceContext {
@@ -70,6 +72,7 @@ export class AdminService {
   #monitor: ConnectionMonitor | undefined;
   #realization: RealizationTracker | undefined;
   #metrics: AdminMetrics | undefined;
+  #history: GroupHistory | undefined;
   #events: EventHub | undefined;
 
   constructor(ctx: AdminServiceContext, deps: AdminServiceDeps = {}, options: AdminServiceOptions = {}) {
@@ -94,6 +97,11 @@ export class AdminService {
   /** The metrics registry owner. Defined once started. */
   get metrics(): AdminMetrics | undefined {
     return this.#metrics;
+  }
+
+  /** The per-group delivery samples behind the console's charts. Defined once started. */
+  get history(): GroupHistory | undefined {
+    return this.#history;
   }
 
   /** The routes served (`{ method, template }`), once started. */
@@ -126,6 +134,8 @@ export class AdminService {
     const monitor = (this.#monitor = new ConnectionMonitor(ctx.scheduler));
     const events = (this.#events = new EventHub({ history: config.admin.eventHistory, ...this.#options.events, clock: ctx.clock }));
     const realization = (this.#realization = new RealizationTracker({ monitor, ticksStarted: () => ctx.scheduler.stats().ticks, delivery: notifications?.delivery, clock: ctx.clock }));
+    const history = (this.#history = new GroupHistory({ clock: ctx.clock, delivery: notifications?.delivery, endpointGroups: () => ctx.endpoints.list().map((e) => e.groupId) }));
+    const startedAt = ctx.clock.now();
     const health = new HealthChecks({
       store: ctx.store,
       expectedSchemaVersion: readMigrations().at(-1)?.version ?? 0,
@@ -160,6 +170,8 @@ export class AdminService {
       notifications: notifications && { raise: (o, d) => notifications.source.raise(o, d), status: () => notifications.status() },
       events,
       metrics,
+      history,
+      daemon: { version: NBWSS_VERSION, nodeVersion: process.versions.node, startedAt },
       health,
       publish: (type, data) => events.publish(type, data),
       live,
@@ -170,6 +182,7 @@ export class AdminService {
     monitor.start();
     realization.start();
     metrics.start();
+    history.start();
     this.#feedEvents(monitor, realization, events, notifications, commands);
     try {
       this.#server = await this.#listen(listen, new AccessPolicy(config.admin.token), router);
@@ -185,6 +198,7 @@ export class AdminService {
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#events?.close();
     this.#metrics?.stop();
+    this.#history?.stop();
     this.#realization?.stop();
     this.#monitor?.stop();
     const server = this.#server;

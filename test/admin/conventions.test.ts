@@ -107,6 +107,9 @@ describe('admin API JSON conventions', () => {
     }
 
     await events.next((e) => e.event === 'batch_acked');
+    a.admin.history!.sampleNow(); // a sample with an acknowledgement rate and latency
+    await w.call('GET', '/api/history', '/api/history');
+    await w.call('GET', '/api/daemon', '/api/daemon');
     await events.next((e) => e.event === 'command');
     await events.next((e) => e.event === 'attempt_failed');
     for (const e of events.events) w.problems.push(...conventionProblems(e.data, `event ${e.event}`));
