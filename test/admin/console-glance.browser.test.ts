@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
 import { NBWSS_VERSION } from '../../src/version.js';
 import { HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { startAdminDaemon, type AdminDaemon } from './helpers.js';
@@ -56,7 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web console at a glance (browser, 900 px)', () 
       overrides: { 'connectionInfo.period': 0.3, 'notification.maxBatchSize': 10 },
     });
     // Load: 300 notifications for each group in batches of 10, all acknowledged before the page opens.
-    const delivery = (a.daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem).delivery;
+    const delivery = a.daemon.services.notifications.delivery;
     const acked = new Map<string, number>();
     const allAcked = new Promise<void>((resolve) => {
       const on = (e: { groupId: string; count: number }) => {

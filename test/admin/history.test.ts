@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GroupHistory, Ring } from '../../src/admin/history.js';
 import type { DeliveryStatus, GroupStatus } from '../../src/notifications/status.js';
-import type { NotificationSubsystem } from '../../src/notifications/subsystem.js';
 import { NBWSS_VERSION } from '../../src/version.js';
 import { MANUAL_CLOCK_START, ManualClock } from '../helpers/manual-clock.js';
 import { startAdminDaemon } from './helpers.js';
@@ -92,7 +91,7 @@ describe('GroupHistory', () => {
 describe('GET /api/history and GET /api/daemon', () => {
   it('per group samples with ISO times, oldest first; the daemon version and uptime', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }] });
-    const delivery = (a.daemon.services.find((s) => s.name === 'notifications') as NotificationSubsystem).delivery;
+    const delivery = a.daemon.services.notifications.delivery;
     const acked = once(delivery, 'batchAcked'); // committed: the cursor moved
     const job = { jobId: 1, parentJobId: 0, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1, policyName: 'p', policyType: 'STANDARD', scheduleType: 'ST_FULL', clientName: 'c' };
     expect((await a.call('POST', '/api/notifications', { object: 'JOB', data: [job, { ...job, jobId: 2 }] })).status).toBe(202);
