@@ -1,6 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, openPage, screenshotPath, useChromium } from '../helpers/browser.js';
 import { startAdminDaemon } from './helpers.js';
 
 /**
@@ -10,21 +9,11 @@ import { startAdminDaemon } from './helpers.js';
  */
 
 describe.skipIf(!HAVE_CHROMIUM)('web console: Check an endpoint (browser)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   it('Check shows the report under the row: TLS and upgrade pass, the rest skipped while the daemon is connected', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'GROUPID1' }] });
-    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(err.message));
-    await page.goto(a.base + '/');
+    const { page, problems } = await openPage(browser(), a.base + '/');
     await page.getByRole('button', { name: 'Check 127.0.0.2' }).click();
     const report = page.locator('#endpoints tr[data-report-for="127.0.0.2"]');
     await report.locator('.report-summary', { hasText: /Check of 127\.0\.0\.2: 5 pass, 0 warn, 0 fail, \d+ skip/ }).waitFor();

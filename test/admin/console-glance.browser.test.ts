@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { NBWSS_VERSION } from '../../src/version.js';
-import { HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { HAVE_CHROMIUM, openPage, screenshotPath, useChromium } from '../helpers/browser.js';
 import { startAdminDaemon, type AdminDaemon } from './helpers.js';
 
 /**
@@ -16,26 +16,12 @@ const WIDTH = 900;
 const job = (jobId: number) => ({ jobId, parentJobId: 0, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1, policyName: 'p', policyType: 'STANDARD', scheduleType: 'ST_FULL', clientName: 'c' });
 
 describe.skipIf(!HAVE_CHROMIUM)('web console at a glance (browser, 900 px)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   async function open(a: AdminDaemon): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: WIDTH, height: 1000 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    await page.goto(a.base + '/');
-    await page.locator('#live[data-state="live"]').waitFor();
-    return { page, problems };
+    const opened = await openPage(browser(), a.base + '/', { width: WIDTH, height: 1000 });
+    await opened.page.locator('#live[data-state="live"]').waitFor();
+    return opened;
   }
 
   /** Nothing wider than the window: the page, and each table in its scroll box. */

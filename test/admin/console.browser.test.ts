@@ -1,10 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { IN_CI } from '../helpers/needs.js';
-import { CHROMIUM, HAVE_CHROMIUM, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { CHROMIUM, HAVE_CHROMIUM, openPage, screenshotPath, useChromium } from '../helpers/browser.js';
 import { startAdminDaemon, startCorruptDaemon, type AdminDaemon } from './helpers.js';
 
 /**
@@ -33,30 +33,11 @@ if (!HAVE_CHROMIUM) {
   }
 }
 
-const TIMEOUT_MS = 15_000;
-
 describe.skipIf(!HAVE_CHROMIUM)('web console (browser)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useChromium();
 
   /** A page on the console that fails the test on any script error or CSP violation. */
-  async function openConsole(a: AdminDaemon): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    await page.goto(a.base + '/');
-    return { page, problems };
-  }
+  const openConsole = (a: AdminDaemon) => openPage(browser(), a.base + '/');
 
   const badge = (page: Page, host: string, col: 'connection' | 'state', text: string) =>
     page.locator(`#endpoints tr[data-host="${host}"] [data-col="${col}"] .badge`, { hasText: new RegExp(`^${text}$`) });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * Headless Chromium for the console tests (playwright-core, the system's Chromium: no browser download). The flags
@@ -27,4 +28,32 @@ export function screenshotPath(name: string): string {
   const dir = process.env.NBWSS_SCREENSHOT_DIR ?? fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
+}
+
+/** One Chromium for the tests of a describe block: launched before them, closed after. Call it in the block. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
+
+/**
+ * A page on `url` in a fresh context of `viewport`, Playwright's waits capped at 15 s; `problems` collects every
+ * script error and console error, for a test to expect none.
+ */
+export async function openPage(browser: Browser, url: string, viewport = { width: 1360, height: 900 }): Promise<{ page: Page; problems: string[] }> {
+  const page = await (await browser.newContext({ viewport })).newPage();
+  page.setDefaultTimeout(15_000);
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  await page.goto(url);
+  return { page, problems };
 }
