@@ -5,9 +5,9 @@ import { buildImage, exec, logOnce, podman, podmanOk, report } from './podman.js
 /**
  * docker/compose.yaml brought up with podman-compose (Debian's), as `npm run verify:container` does: the stack
  * comes up; the mock endpoint's first login COMMAND succeeds (201: the daemon started once the mock NetBackup
- * answered); the endpoint acknowledges notifications; a second `up` re-pins the mock endpoint's new certificate in
- * place (`endpoints update`) instead of deleting and re-adding the endpoint, so the endpoint record and the group's
- * cursor stay.
+ * answered); the endpoint acknowledges notifications; a second `up` presents the same certificate (the mock endpoint
+ * keeps it in its volume: `--state-dir`), and add-endpoint runs `endpoints update` on the existing endpoint, which
+ * finds nothing to change, instead of deleting and re-adding it, so the endpoint record and the group's cursor stay.
  */
 
 const project = `nbwss-verify-${process.pid}`;
@@ -18,6 +18,7 @@ interface EndpointRow {
   hostName: string;
   groupId: string;
   createdAt?: string;
+  fingerprint?: string;
 }
 interface GroupRow {
   groupId: string;
@@ -71,14 +72,14 @@ describe('docker/compose.yaml with podman-compose', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
-  it('a second up re-pins the new certificate in place: same endpoint record, the cursor kept, login 201 again', async () => {
+  it('a second up keeps the certificate and the endpoint in place: same record and pin, the cursor kept, login 201 again', async () => {
     const down = await compose('down');
     expect(down.code).toBe(0);
     const up = await compose('up', '-d');
     report('podman-compose down, up -d again', down.ms + up.ms);
     expect(up.code).toBe(0);
-    const added = await logOnce(container('add-endpoint'), /Updated endpoint \(group COMPOSE\): certificate SHA-256/, WAIT_MS);
-    expect(added).not.toMatch(/Added endpoint|Deleted/);
+    const updated = await logOnce(container('add-endpoint'), /Nothing changed: endpoint already has these settings/, WAIT_MS);
+    expect(updated).not.toMatch(/Added endpoint|Deleted/);
     const log = await logOnce(container('endpoint'), LOGIN_OK, WAIT_MS);
     expect(/COMMAND RESPONSE \S+ (\d{3}) .* ← POST \/netbackup\/login/.exec(log)?.[1]).toBe('201');
     await logOnce(container('endpoint'), ACKED, WAIT_MS);
@@ -87,6 +88,8 @@ describe('docker/compose.yaml with podman-compose', () => {
     // The same record, updated: not deleted and added again.
     expect(first.endpoint.createdAt).toMatch(/^\d{4}-/);
     expect(again.endpoint.createdAt).toBe(first.endpoint.createdAt);
+    expect(first.endpoint.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(again.endpoint.fingerprint).toBe(first.endpoint.fingerprint);
     expect(again.group!.cursor).toBeGreaterThanOrEqual(first.group!.cursor);
   });
 });
