@@ -153,6 +153,7 @@ export function chart(spec, groupId, samples, windowMs, now = Date.now()) {
 export function renderGroups(root, groups, history, now = Date.now()) {
   const samples = new Map((history?.groups || []).map((g) => [g.groupId, g.samples]));
   const windowMs = history?.windowMs || 15 * 60_000;
+  const end = Date.parse(history?.at) || now; // the daemon's clock: its samples' times are on it
   const cards = groups.map((g) => {
     const card = el('article', { class: 'group', 'data-group': g.groupId, 'aria-label': `Server group ${g.groupId}` });
     const head = el('h3', {}, g.groupId);
@@ -172,7 +173,7 @@ export function renderGroups(root, groups, history, now = Date.now()) {
       facts.append(el('dt', {}, label), el('dd', {}, value));
     }
     const charts = el('div', { class: 'charts' });
-    for (const spec of CHARTS) charts.append(chart(spec, g.groupId, samples.get(g.groupId) || [], windowMs, now));
+    for (const spec of CHARTS) charts.append(chart(spec, g.groupId, samples.get(g.groupId) || [], windowMs, end));
     card.append(head, facts, charts);
     return card;
   });

@@ -261,7 +261,7 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
   router.add('GET', '/api/history', ({ res }) => {
     const view = deps.history.view();
     const groups = view.groups.map((g) => ({ groupId: g.groupId, samples: g.samples.map((x) => ({ ...x, at: new Date(x.at).toISOString() })) }));
-    sendJson(res, 200, { intervalMs: view.intervalMs, windowMs: view.windowMs, groups });
+    sendJson(res, 200, { at: new Date(view.at).toISOString(), intervalMs: view.intervalMs, windowMs: view.windowMs, groups });
   });
 
   router.add('GET', '/api/daemon', ({ res }) => {

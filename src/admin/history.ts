@@ -72,6 +72,8 @@ export interface GroupHistorySources {
 
 /** What `GET /api/history` shows (times as epoch ms here; the route formats them). */
 export interface HistoryView {
+  /** epoch ms of the view, on the daemon's clock */
+  at: number;
   intervalMs: number;
   windowMs: number;
   groups: { groupId: string; samples: HistorySample[] }[];
@@ -98,16 +100,8 @@ export class GroupHistory {
   start(): void {
     if (this.#timer) return;
     this.#s.delivery?.on('batchAcked', this.#onAcked);
-    this.sampleNow();
-    this.#timer = this.#s.clock
-      .setInterval(() => {
-        try {
-          this.sampleNow();
-        } catch {
-          // the database cannot be read now (GET /readyz says why): no sample this time, the next one tries again
-        }
-      }, this.intervalMs)
-      .unref();
+    this.#sampleSafely();
+    this.#timer = this.#s.clock.setInterval(() => this.#sampleSafely(), this.intervalMs).unref();
   }
 
   /** Stop sampling (the rings keep what they hold). */
@@ -142,10 +136,18 @@ export class GroupHistory {
     for (const groupId of this.#rings.keys()) if (!groups.has(groupId)) this.#rings.delete(groupId);
   }
 
-  /** Every group's samples, oldest first, groups by id. */
+  /** Every group's samples, oldest first, groups by id; `at` is now on the daemon's clock (where the charts end). */
   view(): HistoryView {
     const groups = [...this.#rings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([groupId, ring]) => ({ groupId, samples: ring.toArray() }));
-    return { intervalMs: this.intervalMs, windowMs: this.windowMs, groups };
+    return { at: this.#s.clock.now(), intervalMs: this.intervalMs, windowMs: this.windowMs, groups };
+  }
+
+  #sampleSafely(): void {
+    try {
+      this.sampleNow();
+    } catch {
+      // the database cannot be read now (GET /readyz says why): no sample this time, the next one tries again
+    }
   }
 
   readonly #onAcked = (e: BatchAckedEvent) => {

@@ -67,7 +67,7 @@ describe('GroupHistory', () => {
     expect(samples).toHaveLength(90);
     expect(samples.at(-1)!.at).toBe(clock.now());
     expect(samples.at(-1)!.at - samples[0]!.at).toBe(89 * 10_000);
-    expect(history.view()).toMatchObject({ intervalMs: 10_000, windowMs: 900_000 });
+    expect(history.view()).toMatchObject({ at: clock.now(), intervalMs: 10_000, windowMs: 900_000 });
 
     history.stop();
     clock.advance(60_000);
@@ -88,6 +88,27 @@ describe('GroupHistory', () => {
   });
 });
 
+describe('GroupHistory when the database cannot be read', () => {
+  it('skips the sample of that moment (the timer never throws) and samples again at the next one', () => {
+    const clock = new ManualClock();
+    const d = fakeDelivery(clock);
+    let broken = true;
+    const status = () => {
+      if (broken) throw new Error('SQLITE_CORRUPT: database disk image is malformed');
+      return d.delivery.status();
+    };
+    const delivery = { ...d.delivery, status };
+    const history = new GroupHistory({ clock, delivery, endpointGroups: () => ['G1'] });
+    history.start(); // its first sample fails too
+    clock.advance(10_000);
+    expect(history.view().groups).toEqual([]);
+    broken = false;
+    clock.advance(10_000);
+    expect(history.view().groups[0]!.samples.map((x) => x.at)).toEqual([MANUAL_CLOCK_START + 20_000]);
+    history.stop();
+  });
+});
+
 describe('GET /api/history and GET /api/daemon', () => {
   it('per group samples with ISO times, oldest first; the daemon version and uptime', async () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }] });
@@ -97,8 +118,9 @@ describe('GET /api/history and GET /api/daemon', () => {
     expect((await a.call('POST', '/api/notifications', { object: 'JOB', data: [job, { ...job, jobId: 2 }] })).status).toBe(202);
     await acked;
     a.admin.history!.sampleNow();
-    const { status, body } = await a.json<{ intervalMs: number; windowMs: number; groups: { groupId: string; samples: Record<string, unknown>[] }[] }>('GET', '/api/history');
+    const { status, body } = await a.json<{ at: string; intervalMs: number; windowMs: number; groups: { groupId: string; samples: Record<string, unknown>[] }[] }>('GET', '/api/history');
     expect(status).toBe(200);
+    expect(Date.parse(body.at)).toBeGreaterThanOrEqual(Date.parse(body.groups[0]!.samples.at(-1)!.at as string));
     expect(body.intervalMs).toBe(10_000);
     expect(body.windowMs).toBe(900_000);
     expect(body.groups.map((g) => g.groupId)).toEqual(['G1']);
