@@ -136,7 +136,7 @@ export function startDaemon<S>(options: StartDaemonOptions<S> & { services: (ctx
 export async function startDaemon(options: StartDaemonOptions<unknown>): Promise<DaemonHandle<unknown>> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger({ level: config.log.level, file: config.log.file || undefined });
+  const logger = options.logger ?? createLogger({ level: config.log.level, file: config.log.file || undefined, format: config.log.format });
   const log = logger.child({ subsystem: 'daemon' });
   const undo: (() => void | Promise<void>)[] = [];
   const rollback = async () => {

@@ -144,6 +144,7 @@ export const SINGLE_ERROR_CODES = [
   'NBWSS_ERR_CLOSED',
   'NBWSS_ERR_LOCKED',
   'NBWSS_ERR_USAGE',
+  'NBWSS_ERR_NO_DAEMON',
 ] as const;
 
 /** The operator declined the certificate at the prompt of `nbwss endpoints add`: nothing was stored. */
@@ -249,6 +250,17 @@ export class PinMismatchError extends NbwssError {
     options?: ErrorOptions,
   ) {
     super('NBWSS_PIN_MISMATCH', `certificate fingerprint ${presented} does not match the pinned ${expected}`, options);
+  }
+}
+
+/**
+ * A command that needs the running daemon (`endpoints … --wait`) cannot reach its admin API, or the daemon refused
+ * to follow the change; thrown before anything is changed when possible.
+ */
+export class NoDaemonError extends NbwssError {
+  declare readonly code: 'NBWSS_ERR_NO_DAEMON';
+  constructor(message: string, options?: ErrorOptions) {
+    super('NBWSS_ERR_NO_DAEMON', message, options);
   }
 }
 

@@ -55,6 +55,8 @@ const ADD_MEMBERS = new Set(['details', 'fingerprint', 'acceptCertificate', 'ca'
 const UPDATE_MEMBERS = new Set(['priority', 'url', 'token', 'fingerprint', 'acceptCertificate', 'ca']);
 const VALIDATE_MEMBERS = new Set(['details', 'ca']);
 const NOTIFY_MEMBERS = new Set(['object', 'data']);
+const FOLLOW_MEMBERS = new Set(['kind', 'hostName', 'groupId', 'redial']);
+const ENDPOINT_CHANGES = ['add', 'activate', 'update', 'deactivate', 'delete'] as const;
 /** The longest `wait` of `GET /api/realization`, seconds. */
 export const MAX_REALIZATION_WAIT_S = 60;
 
@@ -116,6 +118,14 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     sendJson(ctx.res, status, { ...body, requestId }, { 'x-request-id': requestId });
   };
   const groupOf = (hostName: string) => deps.endpoints().show(hostName).groupId;
+  const storedGroupOf = (hostName: string): string | undefined => {
+    try {
+      return groupOf(hostName);
+    } catch (err) {
+      if (err instanceof EndpointError && err.code === 'NBWSS_ERR_NOT_FOUND') return undefined;
+      throw err;
+    }
+  };
   const notifications = () => {
     if (!deps.notifications) throw new HttpError(503, 'NBWSS_ERR_HTTP_UNAVAILABLE', 'notifications are not running in this daemon');
     return deps.notifications;
@@ -280,6 +290,27 @@ export function createAdminRouter(deps: AdminApiDeps): AdminRouter {
     const result = await n.raise(object, body.data as Record<string, unknown>);
     const requestId = realization.recordNotification(result.firstSeq, result.lastSeq);
     sendJson(res, 202, { ...result, requestId }, { 'x-request-id': requestId });
+  });
+
+  // A change another process wrote to the database (`nbwss endpoints … --wait`), followed from now on as if it had
+  // been made here. The endpoint must be in this daemon's database (gone, for a delete): a CLI pointed at another
+  // daemon's admin API learns it here instead of waiting for a change that daemon will never see.
+  router.add('POST', '/api/realization', async (ctx) => {
+    const body = requireObject(await readJsonBody(ctx.req, BODY_LIMITS.endpoint), '{"kind": "add"|"activate"|"update"|"deactivate"|"delete", "hostName": "…", "groupId": "…", "redial"?: true}');
+    checkMembers(body, FOLLOW_MEMBERS);
+    const kind = ENDPOINT_CHANGES.find((k) => k === body.kind);
+    if (!kind) throw invalidField('kind', `must be one of ${ENDPOINT_CHANGES.join(', ')}`);
+    const hostName = optionalString(body, 'hostName');
+    if (hostName === undefined) throw invalidField('hostName', 'is required');
+    const groupId = optionalString(body, 'groupId');
+    if (groupId === undefined) throw invalidField('groupId', 'is required');
+    if (body.redial !== undefined && typeof body.redial !== 'boolean') throw invalidField('redial', 'must be true or false');
+    const storedGroup = storedGroupOf(hostName);
+    if (kind === 'delete' ? storedGroup !== undefined : storedGroup !== groupId) {
+      const has = kind === 'delete' ? `still has ${hostName}` : `has no endpoint ${hostName} of group ${groupId}`;
+      throw new HttpError(409, 'NBWSS_ERR_HTTP_CONFLICT', `this daemon ${has} in its database (db.path): is it the daemon of the database that was changed?`);
+    }
+    changed(ctx, 201, kind, hostName, groupId, { kind, hostName, groupId }, { redial: body.redial === true });
   });
 
   router.add('GET', '/api/realization', async ({ res, url, signal }) => {

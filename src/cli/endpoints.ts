@@ -10,6 +10,7 @@ import { EndpointError, GuideMessages, InputError, UsageError } from '../errors.
 import { readInputFile, readInputText } from './input.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
 import { describeTrust, formatCertificate, formatDetails, formatLastOfGroup, formatList, formatUpdate, formatView, validityWarnings } from './endpoints-format.js';
+import { prepareWait, reportChange, withWaitOptions, type WaitFlags } from './endpoints-wait.js';
 import { openServices, type Services } from './services.js';
 
 /**
@@ -29,7 +30,7 @@ interface ValidateOptions extends SourceOptions {
   json?: boolean;
 }
 
-interface AddCliOptions extends ValidateOptions {
+interface AddCliOptions extends ValidateOptions, WaitFlags {
   acceptCertificate?: boolean;
   fingerprint?: string;
 }
@@ -118,10 +119,11 @@ async function validateAction(opts: ValidateOptions): Promise<void> {
   out(`\nTo add it${caPem ? '' : ' with this certificate pinned'}:\n  nbwss endpoints add ${source} ${trust}\n`);
 }
 
-async function addAction(opts: AddCliOptions): Promise<void> {
+async function addAction(opts: AddCliOptions): Promise<number> {
   const { config } = loadCliConfig(opts);
   const details = await readDetails(opts);
-  await withServices(config, async (s) => {
+  const waiter = await prepareWait(config, opts);
+  const endpoint = await withServices(config, async (s) => {
     const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
     const confirm = opts.acceptCertificate || opts.fingerprint || caPem ? undefined : ttyConfirm(false);
     const { endpoint, certificate } = await s.endpoints.add(details, {
@@ -131,10 +133,11 @@ async function addAction(opts: AddCliOptions): Promise<void> {
       ...(confirm ? { confirm } : {}),
     });
     for (const w of validityWarnings(certificate)) warn(w);
-    if (opts.json) return json(endpoint);
-    const trust = caPem ? 'trusted CA stored; certificate seen' : 'certificate pinned';
-    out(`Added ${endpoint.hostName} (group ${endpoint.groupId}, priority ${endpoint.priority}, ${endpoint.state}); ${trust}: SHA-256 ${endpoint.fingerprint}\n`);
+    return { endpoint, trust: caPem ? 'trusted CA stored; certificate seen' : 'certificate pinned' };
   });
+  const { hostName, groupId, priority, state, fingerprint } = endpoint.endpoint;
+  const text = `Added ${hostName} (group ${groupId}, priority ${priority}, ${state}); ${endpoint.trust}: SHA-256 ${fingerprint}\n`;
+  return reportChange(config, opts, waiter, { kind: 'add', hostName, groupId }, { json: { ...endpoint.endpoint }, text });
 }
 
 async function readStdin(): Promise<string> {
@@ -144,7 +147,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-interface UpdateCliOptions extends GlobalOptions {
+interface UpdateCliOptions extends GlobalOptions, WaitFlags {
   priority?: string;
   url?: string;
   tokenFile?: string;
@@ -152,7 +155,6 @@ interface UpdateCliOptions extends GlobalOptions {
   acceptCertificate?: boolean;
   fingerprint?: string;
   ca?: string;
-  json?: boolean;
 }
 
 /** A token from `--token-file` or `--token-stdin` (trailing newlines dropped), or undefined when neither is given. */
@@ -166,7 +168,7 @@ async function readToken(opts: UpdateCliOptions): Promise<string | undefined> {
   return token;
 }
 
-async function updateAction(host: string, opts: UpdateCliOptions): Promise<void> {
+async function updateAction(host: string, opts: UpdateCliOptions): Promise<number> {
   const { config } = loadCliConfig(opts);
   let priority: number | undefined;
   if (opts.priority !== undefined) {
@@ -175,7 +177,8 @@ async function updateAction(host: string, opts: UpdateCliOptions): Promise<void>
   }
   const token = await readToken(opts);
   const caPem = opts.ca ? readInputText(opts.ca, '--ca file') : undefined;
-  await withServices(config, async (s) => {
+  const waiter = await prepareWait(config, opts);
+  const result = await withServices(config, async (s) => {
     const result = await s.endpoints.update(host, {
       ...(priority !== undefined ? { priority } : {}),
       ...(opts.url !== undefined ? { url: opts.url } : {}),
@@ -185,22 +188,28 @@ async function updateAction(host: string, opts: UpdateCliOptions): Promise<void>
       ...(caPem ? { caPem } : {}),
     });
     if (result.certificate) for (const w of validityWarnings(result.certificate)) warn(w);
-    const appliesWhen = describeUpdateTiming(result);
-    if (opts.json) {
-      const { pem: _pem, ...certificate } = result.certificate ?? { pem: '' };
-      return json({ endpoint: result.endpoint, changed: result.changed, redial: result.redial, appliesWhen, ...(result.certificate ? { certificate } : {}) });
-    }
-    out(formatUpdate(result) + `${appliesWhen[0]!.toUpperCase()}${appliesWhen.slice(1)}.\n`);
+    return result;
   });
+  const appliesWhen = describeUpdateTiming(result, config.connectionInfo.period);
+  const { pem: _pem, ...certificate } = result.certificate ?? { pem: '' };
+  const output = {
+    json: { endpoint: result.endpoint, changed: result.changed, redial: result.redial, appliesWhen, ...(result.certificate ? { certificate } : {}) },
+    text: formatUpdate(result) + `${appliesWhen[0]!.toUpperCase()}${appliesWhen.slice(1)}.\n`,
+    sayWhen: false,
+  };
+  return reportChange(config, opts, waiter, { kind: 'update', hostName: host, groupId: result.endpoint.groupId, redial: result.redial }, output);
 }
 
-async function deleteAction(host: string, opts: GlobalOptions & { json?: boolean }): Promise<void> {
+async function deleteAction(host: string, opts: GlobalOptions & WaitFlags): Promise<number> {
   const { config } = loadCliConfig(opts);
+  const waiter = await prepareWait(config, opts);
   const result = await withServices(config, (s) => s.endpoints.delete(host));
   const keptUntil = result.lastOfGroup ? new Date(Date.now() + config.notification.retention * 1000).toISOString() : null;
-  if (opts.json) return json({ hostName: host, deleted: true, groupId: result.groupId, lastOfGroup: result.lastOfGroup, undeliveredNotifications: result.undelivered, keptUntil });
-  out(`${host} deleted\n`);
-  if (keptUntil) out(formatLastOfGroup(result.groupId, result.undelivered, keptUntil));
+  const output = {
+    json: { hostName: host, deleted: true, groupId: result.groupId, lastOfGroup: result.lastOfGroup, undeliveredNotifications: result.undelivered, keptUntil },
+    text: `${host} deleted\n` + (keptUntil ? formatLastOfGroup(result.groupId, result.undelivered, keptUntil) : ''),
+  };
+  return reportChange(config, opts, waiter, { kind: 'delete', hostName: host, groupId: result.groupId }, output);
 }
 
 async function updateTokenAction(host: string, opts: GlobalOptions & { file?: string; tokenStdin?: boolean; json?: boolean }): Promise<void> {
@@ -252,12 +261,12 @@ The token is encrypted at rest (AES-256-GCM, key in security.keyFile) and never 
     .option('--json', 'print {details, certificate} as JSON')
     .action(action(validateAction));
 
-  withConfigOption(sourceOptions(group.command('add').usage('(--file FILE | --url URL) [--accept-certificate | --fingerprint SHA256] [--ca FILE] [options]')))
+  withWaitOptions(withConfigOption(sourceOptions(group.command('add').usage('(--file FILE | --url URL) [--accept-certificate | --fingerprint SHA256] [--ca FILE] [--wait [--timeout S]] [options]'))))
     .description('store an endpoint: fetch its certificate again, pin it, encrypt the token (on a TTY without a trust flag: asks)')
     .addOption(new Option('--accept-certificate', 'trust the certificate presented now (trust on first use)').conflicts('fingerprint'))
     .addOption(new Option('--fingerprint <sha256>', 'the SHA-256 fingerprint accepted at validate; the add fails if the server now presents another'))
     .option('--ca <file>', 'PEM CA: accept any certificate chaining to it that names the host (allows renewals)')
-    .option('--json', 'print the stored endpoint as JSON')
+    .option('--json', 'print the stored endpoint as JSON, with appliesWhen (with --wait: and applied)')
     .action(action(addAction));
 
   withConfigOption(group.command('list'))
@@ -306,21 +315,25 @@ is (GET /api/endpoints and the console show those).`,
     ['deactivate', 'set DEACTIVATED: never connected to; an open connection closes at the next run', (s: Services, h: string) => s.endpoints.deactivate(h), 'deactivated', 'DEACTIVATED'],
   ] as const;
   for (const [name, description, run, done, state] of simple) {
-    withConfigOption(group.command(name).argument('<host>', 'the endpoint host name'))
+    withWaitOptions(withConfigOption(group.command(name).argument('<host>', 'the endpoint host name')))
       .description(description)
-      .option('--json', 'print {hostName, state} as JSON')
+      .option('--json', 'print {hostName, groupId, state, appliesWhen} as JSON (with --wait: and applied)')
       .action(
-        action(async (host: string, opts: GlobalOptions & { json?: boolean }) => {
-          await withServices(opts, (s) => run(s, host));
-          if (opts.json) json({ hostName: host, state });
-          else out(`${host} ${done}\n`);
+        action(async (host: string, opts: GlobalOptions & WaitFlags) => {
+          const { config } = loadCliConfig(opts);
+          const waiter = await prepareWait(config, opts);
+          const groupId = await withServices(config, (s) => {
+            run(s, host);
+            return s.endpoints.show(host).groupId;
+          });
+          return reportChange(config, opts, waiter, { kind: name, hostName: host, groupId }, { json: { hostName: host, groupId, state }, text: `${host} ${done}\n` });
         }),
       );
   }
 
-  withConfigOption(group.command('delete').argument('<host>', 'the endpoint host name'))
+  withWaitOptions(withConfigOption(group.command('delete').argument('<host>', 'the endpoint host name')))
     .description("delete the endpoint and its pinned certificate (the group's last: the group keeps its undelivered notifications)")
-    .option('--json', 'print {hostName, deleted, groupId, lastOfGroup, undeliveredNotifications, keptUntil} as JSON')
+    .option('--json', 'print {hostName, deleted, groupId, lastOfGroup, undeliveredNotifications, keptUntil, appliesWhen} as JSON (with --wait: and applied)')
     .addHelpText(
       'after',
       `
@@ -330,8 +343,8 @@ says how many notifications wait for the group. To change an endpoint, prefer nb
     )
     .action(action(deleteAction));
 
-  withConfigOption(group.command('update').argument('<host>', 'the endpoint host name'))
-    .usage('<host> [--priority N] [--url URL] [--token-file FILE | --token-stdin] [--accept-certificate | --fingerprint SHA256 | --ca FILE] [options]')
+  withWaitOptions(withConfigOption(group.command('update').argument('<host>', 'the endpoint host name')))
+    .usage('<host> [--priority N] [--url URL] [--token-file FILE | --token-stdin] [--accept-certificate | --fingerprint SHA256 | --ca FILE] [--wait [--timeout S]] [options]')
     .description('change one endpoint in place (priority, url, token, certificate pin); its group and subscription stay')
     .option('--priority <n>', 'the new priority (a number; lower is preferred)')
     .option('--url <url>', 'the new wss:// URL (its certificate must match the pin, or give a trust option)')
@@ -340,7 +353,7 @@ says how many notifications wait for the group. To change an endpoint, prefer nb
     .addOption(new Option('--accept-certificate', 'pin the certificate the endpoint presents now (e.g. after it renewed it)').conflicts('fingerprint'))
     .option('--fingerprint <sha256>', 'pin the certificate presented now only if it has this SHA-256 fingerprint')
     .option('--ca <file>', 'PEM CA: trust any certificate chaining to it that names the host (replaces the pin)')
-    .option('--json', 'print {endpoint, changed, redial, appliesWhen, certificate} as JSON')
+    .option('--json', 'print {endpoint, changed, redial, appliesWhen, certificate} as JSON (with --wait: and applied)')
     .addHelpText(
       'after',
       `

@@ -1,8 +1,6 @@
-import { request } from 'node:http';
 import type { Command } from 'commander';
-import { parseListen } from '../admin/access.js';
 import type { HealthReport } from '../admin/health.js';
-import { UsageError } from '../errors.js';
+import { adminRequest, adminTarget, type AdminAnswer } from './admin-client.js';
 import { action, cliConfig, withConfigOption, type GlobalOptions } from './context.js';
 import { numberFlag } from './flags.js';
 
@@ -30,37 +28,6 @@ export interface HealthcheckResult {
   error: string | null;
 }
 
-/** Where to dial for a listen address: a wildcard address is reached on loopback. */
-function dialHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::' || host === '[::]') return '::1';
-  return host;
-}
-
-function get(options: { host: string; port: number; path: string; token: string; timeoutMs: number }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: options.host,
-        port: options.port,
-        path: options.path,
-        method: 'GET',
-        headers: { accept: 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
-        timeout: options.timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** The failed checks of a report, one phrase each. */
 function failures(body: string): string {
   try {
@@ -80,7 +47,7 @@ function failures(body: string): string {
 async function healthcheck(opts: HealthcheckOptions): Promise<number> {
   const timeoutMs = numberFlag('--timeout', 'ms', opts.timeout)!;
   const config = cliConfig(opts);
-  const listen = parseListen(config.admin.listen);
+  const target = adminTarget(config);
   const path = opts.ready ? '/readyz' : '/healthz';
   const done = (result: HealthcheckResult, text: string): number => {
     if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -88,15 +55,14 @@ async function healthcheck(opts: HealthcheckOptions): Promise<number> {
     else process.stderr.write(`nbwss: ${text}\n`);
     return result.healthy ? 0 : 1;
   };
-  if (!listen) {
+  if (!target) {
     const error = 'admin.listen is empty (the admin API is off), so there is nothing to ask';
     return done({ healthy: false, url: null, status: null, report: null, error }, `unhealthy: ${error}`);
   }
-  const host = dialHost(listen.host);
-  const where = `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}${path}`;
-  let res: { status: number; body: string };
+  const where = `${target.base}${path}`;
+  let res: AdminAnswer;
   try {
-    res = await get({ host, port: listen.port, path, token: config.admin.token, timeoutMs });
+    res = await adminRequest(target, { method: 'GET', path, timeoutMs });
   } catch (err) {
     const error = (err as Error).message;
     return done({ healthy: false, url: where, status: null, report: null, error }, `unhealthy: ${where}: ${error}`);

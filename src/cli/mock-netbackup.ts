@@ -90,7 +90,7 @@ async function runMockNetBackup(flags: MockNetBackupFlags): Promise<number> {
   const users = parseUsers(flags);
   const tokenValidity = numberFlag('--token-validity', 'positiveInt', flags.tokenValidity);
   const tls = await loadTls(flags, host);
-  const logger = createLogger({ level: config.log.level, file: config.log.file }).child({ subsystem: 'mock-netbackup' });
+  const logger = createLogger({ level: config.log.level, file: config.log.file, format: config.log.format }).child({ subsystem: 'mock-netbackup' });
   const world = new World();
   if (!flags.empty) seedGuideExample(world, config.simulator.primaryName);
   const mock = createMockNetBackup({ world, users, tokenValidity, tls, logger, testRoutes: flags.testRoutes === true });

@@ -3,6 +3,7 @@ import type { DaemonHandle } from '../daemon.js';
 import type { Logger } from '../logger.js';
 import { action, loadCliConfig, withConfigOption, type GlobalOptions } from './context.js';
 import { runForeground, type ForegroundLog } from './foreground.js';
+import { startupGuidance } from './run-guidance.js';
 
 /** `nbwss run [--config FILE]`: the daemon in the foreground. */
 export function registerRunCommand(program: Command): void {
@@ -49,11 +50,19 @@ async function run(options: GlobalOptions): Promise<number> {
       const { config } = loaded;
       const [{ createLogger }, { startDaemon }] = await Promise.all([import('../logger.js'), import('../daemon.js')]);
       signal.throwIfAborted();
-      logger = createLogger({ level: config.log.level, file: config.log.file || undefined });
+      logger = createLogger({ level: config.log.level, file: config.log.file || undefined, format: config.log.format });
       return startDaemon({ config, logger, signal });
     },
     started: (daemon) => {
       daemon.logger.info({ config: file ?? '(defaults)', db: daemon.config.db.path }, 'nbwss run: daemon in the foreground; SIGTERM or SIGINT stops it, SIGHUP reloads the configuration');
+      const guidance = startupGuidance({
+        adminUrl: daemon.services.admin.url,
+        adminToken: daemon.config.admin.token !== '',
+        endpoints: daemon.endpoints.list(),
+        periodSeconds: daemon.config.connectionInfo.period,
+        configFlag: options.config,
+      });
+      for (const { msg, startup } of guidance) daemon.logger.info({ startup }, msg);
       // A systemd Type=notify unit waits for this before `systemctl start` returns.
       void import('../sd-notify.js')
         .then(({ notifyServiceManager }) => notifyServiceManager({ ready: true, status: 'serving' }))

@@ -53,6 +53,7 @@ export function cliLogLevel(config: Readonly<Config>): string {
 export function openServices(config: Readonly<Config>, options: OpenServicesOptions = {}): Services {
   const logger = createLogger({
     level: cliLogLevel(config),
+    format: config.log.format,
     ...(options.logStream ? { stream: options.logStream } : config.log.file ? { file: config.log.file } : { stream: process.stderr }),
   });
   const store = Store.open(config.db.path);

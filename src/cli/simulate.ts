@@ -77,7 +77,7 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   }
   // Every value (scenario names included) is checked here, before anything is opened or served.
   const { config } = loadCliConfig(flags, overrides, labels);
-  const logger = createLogger({ level: cliLogLevel(config), ...(config.log.file ? { file: config.log.file } : { stream: process.stderr }) });
+  const logger = createLogger({ level: cliLogLevel(config), format: config.log.format, ...(config.log.file ? { file: config.log.file } : { stream: process.stderr }) });
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
 
   const world = new World();

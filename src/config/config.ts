@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { defaultValue, parseValue, type Parsed } from './formats.js';
-import { KEYS, LOG_LEVELS, envName, type ConfigKey, type KeyDef } from './keys.js';
+import { KEYS, LOG_FORMATS, LOG_LEVELS, envName, type ConfigKey, type KeyDef } from './keys.js';
 import { decodeProperties, parseProperties } from './properties.js';
 import { closest } from './suggest.js';
 
@@ -27,7 +27,7 @@ export interface Config {
   netbackup: { baseUrl: string; tls: { rejectUnauthorized: boolean; caFile: string }; mock: boolean; mockTestRoutes: boolean };
   command: { timeout: number; maxConcurrent: number; maxQueued: number; maxQueuedBytes: number; maxBufferedBytes: number; allowedPathPrefixes: readonly string[] };
   admin: { listen: string; eventHistory: number; token: string };
-  log: { level: (typeof LOG_LEVELS)[number]; file: string };
+  log: { level: (typeof LOG_LEVELS)[number]; file: string; format: (typeof LOG_FORMATS)[number] };
   simulator: {
     enabled: boolean;
     seed: number;

@@ -3,7 +3,7 @@
  * file, an `NBWSS_*` variable or a command-line flag into a typed value, or a short reason it is invalid. The key
  * table says which format each key has; the CLI checks its flags with the same formats (`cli/flags.ts`).
  */
-import { LOG_LEVELS, type KeyDef, type ValueKind } from './keys.js';
+import { LOG_FORMATS, LOG_LEVELS, type KeyDef, type ValueKind } from './keys.js';
 
 /** A checked configuration value. */
 export type Parsed = string | number | boolean | string[];
@@ -72,6 +72,9 @@ export function parseKind(kind: ValueKind, raw: string): ParseResult {
     case 'logLevel':
       if ((LOG_LEVELS as readonly string[]).includes(v)) return { ok: true, value: v };
       return { ok: false, reason: `must be one of ${LOG_LEVELS.join(', ')}` };
+    case 'logFormat':
+      if ((LOG_FORMATS as readonly string[]).includes(v)) return { ok: true, value: v };
+      return { ok: false, reason: `must be one of ${LOG_FORMATS.join(', ')}` };
   }
 }
 

@@ -27,7 +27,9 @@ export type ValueKind =
   | 'listen'
   /** comma-separated list of non-empty strings */
   | 'list'
-  | 'logLevel';
+  | 'logLevel'
+  /** one of {@link LOG_FORMATS} */
+  | 'logFormat';
 
 /** Whether SIGHUP applies a change at once, or only a restart does. */
 export type Reload = 'live' | 'restart';
@@ -49,6 +51,9 @@ export interface KeyDef {
 
 /** The pino levels accepted by `log.level`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The values of `log.format`: `auto` is pretty when the log goes to a terminal, json otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 /** The key table. Order is the order of the configuration reference (docs/configuration.md) and the shipped properties file. */
 export const KEYS = {
@@ -82,7 +87,13 @@ export const KEYS = {
   'admin.eventHistory': { kind: 'int', default: 100, unit: 'count', reload: 'restart', doc: 'Events of each type the event stream keeps for clients that connect later (GET /api/events replays them first); 0 keeps none.' },
   'admin.token': { kind: 'string', default: '', secret: true, reload: 'restart', doc: 'Bearer token required on every admin request when set (required for a non-loopback admin.listen).' },
   'log.level': { kind: 'logLevel', default: 'info', reload: 'live', doc: `One of ${LOG_LEVELS.join(', ')}.` },
-  'log.file': { kind: 'path', default: '', reload: 'restart', doc: 'Write JSON log lines to this file (empty: stdout).' },
+  'log.file': { kind: 'path', default: '', reload: 'restart', doc: 'Write the log to this file, appending (empty: stdout).' },
+  'log.format': {
+    kind: 'logFormat',
+    default: 'auto',
+    reload: 'restart',
+    doc: 'json: one JSON object a line, with level names ("level":"warn"); pretty: one readable line an event (time, level, message, then the fields); auto: pretty when the log goes to a terminal, json otherwise (a pipe, a file, journald, docker logs without -t).',
+  },
   'simulator.enabled': { kind: 'boolean', default: false, reload: 'restart', doc: 'Run the NetBackup event simulator in the daemon (needs netbackup.mock for the REST side to match).' },
   'simulator.seed': { kind: 'int', default: 1, unit: 'count', reload: 'restart', doc: 'Seed of the simulator: the same seed gives the same jobs and images.' },
   'simulator.jobsPerMinute': { kind: 'positiveNumber', default: 6, unit: 'jobs/min', reload: 'live', doc: 'Rate at which the simulator starts scenarios.' },

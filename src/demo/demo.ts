@@ -171,7 +171,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         (s) => n.heading(s),
       ),
     );
-    const logger: Logger = createLogger({ level: config.log.level, file: config.log.file });
+    const logger: Logger = createLogger({ level: config.log.level, file: config.log.file, format: config.log.format });
     await addEndpoints(n, config, logger, mocks, own, options);
 
     const daemon = await startDaemon({ config, logger });

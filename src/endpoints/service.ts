@@ -119,12 +119,12 @@ export interface UpdateResult {
  * certificate change at the next run of the connection task, which closes an open connection and dials again;
  * a priority when the group next picks an endpoint (no preemption); a token at the next CONNECT.
  */
-export function describeUpdateTiming(result: Pick<UpdateResult, 'changed' | 'redial' | 'endpoint'>): string {
+export function describeUpdateTiming(result: Pick<UpdateResult, 'changed' | 'redial' | 'endpoint'>, periodSeconds?: number): string {
   if (result.changed.length === 0 && !result.redial) return `nothing changed: ${result.endpoint.hostName} already has these settings`;
   const parts: string[] = [];
   if (result.redial) {
     parts.push(
-      'the new url or certificate takes effect at the next run of the connection task (connectionInfo.period): an open ' +
+      `the new url or certificate takes effect at the next run of the connection task (${periodSeconds === undefined ? '' : `within ${periodSeconds} s, `}connectionInfo.period): an open ` +
         `connection to ${result.endpoint.hostName} is closed then and dialled again; the group's undelivered notifications wait and are resent, none is lost`,
     );
   }

@@ -22,6 +22,12 @@ describe('conventionProblems', () => {
       'x $.waitMs: a duration …Ms must be a number, got "5"',
     ]);
   });
+
+  it('takes a float rounded to three decimals as rounded, whatever its binary form (16.153 * 1000 is 16152.999…)', () => {
+    expect(16.153 * 1000).not.toBe(16153);
+    expect(conventionProblems({ durationMs: 16.153, planMs: Math.round((0.1 + 0.2) * 1000) / 1000, lossRate: 0.333 }, 'x')).toEqual([]);
+    expect(conventionProblems({ durationMs: 16.1531 }, 'x')).toEqual(['x $.durationMs: 16.1531 is not rounded to three decimals']);
+  });
 });
 
 /** Every JSON response body a route gives, and which route templates were called. */
@@ -95,6 +101,9 @@ describe('admin API JSON conventions', () => {
     await w.call('GET', '/api/realization', `/api/realization?requestId=${deleted.body.requestId as string}`);
     await w.call('GET', '/api/realization', '/api/realization?requestId=x&wait=61');
     await w.call('GET', '/api/realization', '/api/realization');
+    await w.call('POST', '/api/realization', '/api/realization', { kind: 'activate', hostName: '127.0.0.2', groupId: 'G1' });
+    await w.call('POST', '/api/realization', '/api/realization', { kind: 'rename', hostName: '127.0.0.2', groupId: 'G1' });
+    await w.call('POST', '/api/realization', '/api/realization', { kind: 'delete', hostName: '127.0.0.2', groupId: 'G1' });
     await w.call('GET', '/api/groups', '/api/groups');
     await w.call('POST', '/api/endpoints/{hostName}/check', '/api/endpoints/127.0.0.3/check', { only: ['tls'] });
     await w.call('POST', '/api/endpoints/{hostName}/check', '/api/endpoints/127.0.0.3/check', { only: ['nope'], profile: 'slow' });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
 import type { AdminService } from '../../src/admin/service.js';
+import type { Clock } from '../../src/clock.js';
 import type { ConfigKey } from '../../src/config/index.js';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { createMockEndpoint, type MockEndpoint, type MockEndpointFaults } from '../../src/endpoint-mock/index.js';
@@ -39,6 +40,8 @@ export interface AdminDaemonOptions {
   overrides?: Partial<Record<ConfigKey, string | number | boolean>>;
   /** Wait until every stored endpoint's group is CONNECTED (default true). */
   waitConnected?: boolean;
+  /** The daemon's clock (a ManualClock drives the connection task's runs and the realization waits). */
+  clock?: Clock;
 }
 
 /** Start mock endpoints and a daemon with the admin API; everything stops when the test finishes. */
@@ -57,7 +60,7 @@ export async function startAdminDaemon(options: AdminDaemonOptions = {}): Promis
     const ep = endpoints[i]!;
     storeEndpoints(config, { hostName: p.host, url: ep.url, groupId: p.group, priority: p.priority ?? 1, token: `token-${p.host}`, certPem: ep.certPem, fingerprint256: ep.fingerprint256 });
   });
-  const daemon = await startDaemon({ config });
+  const daemon = await startDaemon({ config, ...(options.clock ? { clock: options.clock } : {}) });
   onTestFinished(() => daemon.stop());
   if (options.waitConnected !== false) {
     const groups = new Set(plans.filter((p) => p.stored !== false && !p.faults?.rejectToken).map((p) => p.group));

@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { detailsOf, startAdminDaemon } from './helpers.js';
 
 /**
@@ -103,13 +105,23 @@ describe('realization state', () => {
   });
 
   it('?wait= answers as soon as the change is applied by the periodic run (no polling, no sleep)', async () => {
-    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'connectionInfo.period': 0.3 } });
+    // The daemon's clock is the test's: the 20 s of the wait never pass, so only the change can end the wait.
+    const clock = new ManualClock();
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'connectionInfo.period': 0.3 }, clock });
     const res = await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
     const id = res.headers.get('x-request-id')!;
-    const t0 = Date.now();
-    const view = await a.json<View>('GET', `/api/realization?requestId=${id}&wait=20`);
+    const waiting = once(a.admin.realization!, 'newListener');
+    const answer = a.json<View>('GET', `/api/realization?requestId=${id}&wait=20`);
+    await waiting; // the request waits on the tracker
+    const started = clock.now();
+    clock.advance(300); // the next run of the connection task: it closes the connection
+    const view = await answer;
     expect(view.body.state).toBe('in_sync');
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(clock.now() - started).toBe(300);
+  });
+
+  it('?wait= on a change that cannot complete answers in_progress when the wait is over', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'connectionInfo.period': 0.3 } });
     // A wait on a change that cannot complete returns in_progress when the wait is over.
     const ep = await createMockEndpoint({ host: '127.0.0.5', token: 't5', faults: { rejectToken: true } });
     try {

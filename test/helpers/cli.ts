@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './tmp.js';
@@ -20,6 +20,13 @@ const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
 
 /** Whether `runCli(…, { tty: true })` can run here (for `it.skipIf(!TTY_AVAILABLE)`). */
 export const TTY_AVAILABLE = SCRIPT !== undefined;
+
+const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/** The command running `node MAIN …args` on a pseudo-terminal under `script` (exec: no shell left in between). */
+function onPty(node: string, args: string[]): [string, string[]] {
+  return [SCRIPT!, ['-qec', `exec ${[node, MAIN, ...args].map(shellQuote).join(' ')}`, '/dev/null']];
+}
 
 /** The parent's environment without its NBWSS_* variables, plus `env` (which may set NBWSS_* variables again). */
 function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -70,10 +77,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return new Promise((resolve, reject) => {
     assertBuilt();
     if (options.tty && !SCRIPT) throw new Error('runCli({ tty: true }) needs util-linux `script`: check TTY_AVAILABLE');
-    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-    const [cmd, argv] = options.tty
-      ? [SCRIPT!, ['-qec', [nodeFor(options.user), MAIN, ...args].map(quote).join(' '), '/dev/null']]
-      : [nodeFor(options.user), [MAIN, ...args]];
+    const [cmd, argv] = options.tty ? onPty(nodeFor(options.user), args) : [nodeFor(options.user), [MAIN, ...args]];
     const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'], ...(options.user ?? {}) });
     let stdout = '';
     let stderr = '';
@@ -110,16 +114,55 @@ export interface Spawned {
 
 const running: ChildProcess[] = [];
 
-/** Kill (SIGKILL) what spawnNbwss started and is still running: for afterEach. */
-export function killAll(): void {
-  for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+/** The processes below `pid` that have none of their own (Linux /proc): under `script`, the nbwss process. */
+function leafDescendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => {
+    const below = leafDescendants(c);
+    return below.length > 0 ? below : [c];
+  });
 }
 
-/** Spawn `nbwss …args` (stdin closed) and return at once: for commands that keep running. */
-export function spawnNbwss(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Spawned {
+/** Send `signal` to nbwss: the child itself, or under `script` (a pseudo-terminal) the process it runs. */
+function signalNbwss(child: ChildProcess, tty: boolean, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (tty) for (const pid of leafDescendants(child.pid!)) process.kill(pid, signal);
+  else child.kill(signal);
+}
+
+const ttyChildren = new WeakSet<ChildProcess>();
+
+/** Kill (SIGKILL) what spawnNbwss started and is still running: for afterEach. */
+export function killAll(): void {
+  for (const c of running.splice(0)) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    if (ttyChildren.has(c)) signalNbwss(c, true, 'SIGKILL');
+    c.kill('SIGKILL');
+  }
+}
+
+/** Options of {@link spawnNbwss}. */
+export interface SpawnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Run on a pseudo-terminal (util-linux `script`: check TTY_AVAILABLE); stderr comes out on stdout, lines end in \n. */
+  tty?: boolean;
+}
+
+/** Spawn `nbwss …args` (stdin closed, or held open on a pseudo-terminal) and return at once: for commands that keep running. */
+export function spawnNbwss(args: string[], options: SpawnOptions = {}): Spawned {
   assertBuilt();
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const tty = options.tty === true;
+  if (tty && !SCRIPT) throw new Error('spawnNbwss({ tty: true }) needs util-linux `script`: check TTY_AVAILABLE');
+  const [cmd, argv] = tty ? onPty(process.execPath, args) : [process.execPath, [MAIN, ...args]];
+  const child = spawn(cmd, argv, { cwd: options.cwd ?? tempDir(), env: childEnv(options.env), stdio: [tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   running.push(child);
+  if (tty) ttyChildren.add(child);
   let out = '';
   let err = '';
   let partial = '';
@@ -130,8 +173,9 @@ export function spawnNbwss(args: string[], options: { cwd?: string; env?: Record
     for (const w of waiters.splice(0)) (w.re.test(line) ? w.resolve(line) : waiters.push(w));
   };
   child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const parts = (partial + d.toString()).split('\n');
+    const text = tty ? d.toString().replace(/\r\n/g, '\n') : d.toString();
+    out += text;
+    const parts = (partial + text).split('\n');
     partial = parts.pop()!;
     for (const line of parts) add(line);
   });
@@ -149,7 +193,7 @@ export function spawnNbwss(args: string[], options: { cwd?: string; env?: Record
     stderr: () => err,
     lines: () => [...lines],
     exit,
-    signal: (signal = 'SIGTERM') => void child.kill(signal),
+    signal: (signal = 'SIGTERM') => signalNbwss(child, tty, signal),
     line(re, timeoutMs = 30_000) {
       const found = lines.find((l) => re.test(l));
       if (found !== undefined) return Promise.resolve(found);

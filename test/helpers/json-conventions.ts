@@ -27,7 +27,8 @@ export function conventionProblems(value: unknown, where: string): string[] {
     if (isTimeKey(key) && v !== null && !(typeof v === 'string' && ISO.test(v))) problems.push(`${where} ${path}: a time must be an ISO 8601 string, got ${JSON.stringify(v)}`);
     if (key.endsWith('Ms') && v !== null && typeof v !== 'number') problems.push(`${where} ${path}: a duration …Ms must be a number, got ${JSON.stringify(v)}`);
     if (typeof v === 'number') {
-      if (!Number.isInteger(v) && Math.round(v * 1000) !== v * 1000) problems.push(`${where} ${path}: ${v} is not rounded to three decimals`);
+      // as the API rounds (Math.round(v * 1000) / 1000): comparing v * 1000 with an integer fails on 16.153 (16152.999…)
+      if (!Number.isInteger(v) && Math.round(v * 1000) / 1000 !== v) problems.push(`${where} ${path}: ${v} is not rounded to three decimals`);
       // epoch milliseconds look like this; a time is an ISO string here
       if (v > 1e12 && v < 1e14 && !/(Bytes|Seq)$/.test(key)) problems.push(`${where} ${path}: ${v} looks like epoch ms (times are ISO 8601 strings)`);
     }
