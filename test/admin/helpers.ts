@@ -1,6 +1,7 @@
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { onTestFinished } from 'vitest';
+import type { RealizationTracker } from '../../src/admin/realization.js';
 import type { AdminService } from '../../src/admin/service.js';
 import type { Clock } from '../../src/clock.js';
 import type { ConfigKey } from '../../src/config/index.js';
@@ -81,6 +82,22 @@ export async function startAdminDaemon(options: AdminDaemonOptions = {}): Promis
     return { status: res.status, headers: res.headers, body: (await res.json()) as T };
   };
   return { dir, daemon, admin, base, endpoints, call, json };
+}
+
+/**
+ * Resolves when a request starts waiting on the realization tracker (`GET /api/realization?wait=` adds its
+ * `changed` listener after its timer): the moment to let the change happen.
+ */
+export function whenRealizationWaited(tracker: RealizationTracker): Promise<void> {
+  const emitter = tracker as unknown as EventEmitter; // 'newListener' is Node's own event, not in the typed map
+  return new Promise((resolve) => {
+    const on = (event: string | symbol) => {
+      if (event !== 'changed') return;
+      emitter.off('newListener', on);
+      resolve();
+    };
+    emitter.on('newListener', on);
+  });
 }
 
 /** The endpoint JSON a mock endpoint gives (spec §8). */

@@ -1,8 +1,7 @@
-import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { detailsOf, startAdminDaemon } from './helpers.js';
+import { detailsOf, startAdminDaemon, whenRealizationWaited } from './helpers.js';
 
 /**
  * Realization state: a change is in_progress until the scheduler has applied it, then in_sync; failed attempts are
@@ -110,7 +109,7 @@ describe('realization state', () => {
     const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'G1' }], overrides: { 'connectionInfo.period': 0.3 }, clock });
     const res = await a.call('POST', '/api/endpoints/127.0.0.2/deactivate');
     const id = res.headers.get('x-request-id')!;
-    const waiting = once(a.admin.realization!, 'newListener');
+    const waiting = whenRealizationWaited(a.admin.realization!);
     const answer = a.json<View>('GET', `/api/realization?requestId=${id}&wait=20`);
     await waiting; // the request waits on the tracker
     const started = clock.now();

@@ -126,7 +126,7 @@ describe('nbwss endpoints delete of a group\'s last endpoint', () => {
     const job = (id: number) => ({ jobId: id, parentJobId: 0, jobType: 'BACKUP', state: 'DONE', status: 0, startTime: 1, policyName: 'p', policyType: 'STANDARD', scheduleType: 'ST_FULL', clientName: 'c' });
     expect((await cli('notify', '--object', 'JOB', '--data', JSON.stringify([job(1), job(2), job(3)]))).code).toBe(0);
     const notLast = await cli('endpoints', 'delete', 'ep2.test');
-    expect(notLast.stdout).toBe('ep2.test deleted\n');
+    expect(notLast.stdout).toBe("ep2.test deleted\nApplied by the running daemon at the next run of the daemon's connection task, within 60 s (connectionInfo.period); --wait waits for it.\n");
     const last = await cli('endpoints', 'delete', 'ep1.test');
     expect(last.code).toBe(0);
     expect(last.stdout).toMatch(/^ep1\.test deleted\nIt was the last endpoint of group G1, which holds 3 undelivered notifications\. The group keeps its place until \d{4}-\d\d-\d\dT[\d:.]+Z \(notification\.retention\)/);
@@ -137,6 +137,6 @@ describe('nbwss endpoints delete of a group\'s last endpoint', () => {
     const resumed = JSON.parse((await cli('status', '--json')).stdout);
     expect(resumed.groups).toEqual([expect.objectContaining({ groupId: 'G1', cursor: 0, backlog: 3, deleted: null })]);
     const json = JSON.parse((await cli('endpoints', 'delete', 'ep2.test', '--json')).stdout);
-    expect(json).toEqual({ hostName: 'ep2.test', deleted: true, groupId: 'G1', lastOfGroup: true, undeliveredNotifications: 3, keptUntil: expect.any(String) });
+    expect(json).toEqual({ hostName: 'ep2.test', deleted: true, groupId: 'G1', lastOfGroup: true, undeliveredNotifications: 3, keptUntil: expect.any(String), appliesWhen: expect.stringMatching(/^at the next run/) });
   });
 });

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { EndpointStore } from '../../src/store/endpoint-store.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { detailsOf, startAdminDaemon, type AdminDaemon } from '../admin/helpers.js';
+import { detailsOf, startAdminDaemon, whenRealizationWaited, type AdminDaemon } from '../admin/helpers.js';
 
 /**
  * Issue 12 item 5: `nbwss endpoints add|update|activate|deactivate|delete --wait` against a real daemon (admin API
@@ -32,9 +31,9 @@ async function setup(): Promise<{ a: AdminDaemon; file: string }> {
 
 /** Run the CLI; once it waits on the daemon, run the connection task once. */
 async function waitedRun(a: AdminDaemon, args: string[]): Promise<CliResult> {
-  const waiting = once(a.admin.realization!, 'newListener');
+  const waiting = whenRealizationWaited(a.admin.realization!);
   const run = runCli(args);
-  await waiting;
+  await Promise.race([waiting, run.then((r) => Promise.reject(new Error(`nbwss ${args.join(' ')} ended before it waited: ${JSON.stringify(r)}`)))]);
   await a.daemon.scheduler.tickNow();
   return run;
 }

@@ -124,10 +124,13 @@ describe('nbwss endpoints against a real local TLS server', () => {
 
     const deactivated = await cli('endpoints', 'deactivate', 'ep1.test', '--json');
     expect(deactivated.code).toBe(0);
-    expect(JSON.parse(deactivated.stdout)).toEqual({ hostName: 'ep1.test', state: 'DEACTIVATED' });
+    expect(JSON.parse(deactivated.stdout)).toEqual({ hostName: 'ep1.test', groupId: 'G1', state: 'DEACTIVATED', appliesWhen: "at the next run of the daemon's connection task, within 60 s (connectionInfo.period)" });
     expect(JSON.parse((await cli('endpoints', 'list', '--json')).stdout)[0].state).toBe('DEACTIVATED');
-    expect(JSON.parse((await cli('--json', 'endpoints', 'activate', 'ep1.test')).stdout)).toEqual({ hostName: 'ep1.test', state: 'ACTIVATED' });
-    expect((await cli('endpoints', 'deactivate', 'ep1.test')).stdout).toBe('ep1.test deactivated\n');
+    expect(JSON.parse((await cli('--json', 'endpoints', 'activate', 'ep1.test')).stdout)).toEqual({ hostName: 'ep1.test', groupId: 'G1', state: 'ACTIVATED', appliesWhen: "at the next run of the daemon's connection task, within 60 s (connectionInfo.period)" });
+    // when the running daemon applies it: the configured connectionInfo.period
+    expect((await cli('endpoints', 'deactivate', 'ep1.test')).stdout).toBe(
+      "ep1.test deactivated\nApplied by the running daemon at the next run of the daemon's connection task, within 60 s (connectionInfo.period); --wait waits for it.\n",
+    );
 
     const rotated = await runCli(['endpoints', 'update-token', 'ep1.test', '--token-stdin', '--json', '--config', join(dir, 'nbwss.properties')], { input: 'rotated-NEW-token\n', cwd: dir });
     expect(rotated.code).toBe(0);
