@@ -64,15 +64,15 @@ describe.skipIf(!HAVE_CHROMIUM)('web console at a glance (browser, 900 px)', () 
     expect(await summary('failing').textContent()).toBe('0');
     expect(await summary('trust').textContent()).toBe('3 pinned');
     expect(await summary('certificates').textContent()).toMatch(/^in \d+ d \(127\.0\.0\.\d\)$/);
-    expect(await summary('daemon').textContent()).toMatch(new RegExp(`^nbwss ${NBWSS_VERSION.replace(/\./g, '\\.')} · up \\d+ s$`));
+    expect(await summary('daemon').textContent()).toMatch(new RegExp(`^nbwss ${NBWSS_VERSION.replace(/\./g, '\\.')} · up \\d+ (s|min|h|d)\\b`));
     expect(await page.locator('#endpoints tr[data-host="127.0.0.2"] [data-col="state"] .cert').textContent()).toMatch(/^pinned · certificate expires in \d+ d$/);
 
     // Charts drawn from the samples the daemon took before the page opened: a line in each of the group's charts.
     const g1 = page.locator('#groups article[data-group="GROUPID1"]');
     for (const key of ['backlog', 'ackRate', 'ackLatency']) await g1.locator(`[data-chart="${key}"] svg path.line`).waitFor({ state: 'attached' }); // a flat line has no height
     expect(Number(await g1.locator('[data-chart="backlog"] svg').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
-    expect(await g1.locator('[data-chart="ackRate"] svg').getAttribute('aria-label')).toMatch(/^Acknowledged of GROUPID1 over the last 15 minutes: now [\d.,]+\/s, highest [\d.,]+\/s$/);
-    expect(await g1.locator('[data-chart="ackRate"] .now').textContent()).not.toBe('0/s');
+    // (the highest: a sample the daemon takes by itself every 10 s may come after ours, with nothing acknowledged)
+    expect(await g1.locator('[data-chart="ackRate"] svg').getAttribute('aria-label')).toMatch(/^Acknowledged of GROUPID1 over the last 15 minutes: now [\d.,]+\/s, highest [1-9][\d.,]*\/s$/);
     expect(await g1.locator('.served').textContent()).toMatch(/^served by 127\.0\.0\.2 for /);
     // the backlog is the group's: no backlog column in the endpoint rows
     expect(await page.locator('#endpoints thead th').allTextContents()).not.toContain('Backlog');
