@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 
 /**
  * The one barrier of a connection (issue 10 A3): every callback the socket makes into the connection runs through
- * {@link guard}. An exception nobody expected is logged (the first one as an error, later ones at debug) and handed
+ * {@link run}. An exception nobody expected is logged (the first one as an error, later ones at debug) and handed
  * to `onFault`, which closes that connection; it never reaches the socket's emitter, where it would become an
  * uncaught exception and stop the process.
  */
@@ -21,15 +21,13 @@ export class Barrier {
     return this.#faults;
   }
 
-  /** `fn`, with any exception it throws handled by {@link fault}. */
-  guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
-    return (...args: A) => {
-      try {
-        fn(...args);
-      } catch (err) {
-        this.fault(where, err);
-      }
-    };
+  /** Run `fn`; an exception it throws is handled by {@link fault}. */
+  run(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fault(where, err);
+    }
   }
 
   /** Log an unexpected exception (the first as an error) and hand it to `onFault` (whose own throw is logged). */
