@@ -41,7 +41,7 @@ import { NotificationSource } from '../src/notifications/source.js';
 import { connectResponse, notificationResponse, type Message } from '../src/protocol/messages.js';
 import { Store } from '../src/store/database.js';
 import { OutboxStore } from '../src/store/outbox-store.js';
-import { benchArgs } from './_kit.js';
+import { benchArgs, mainThreadCpuUs } from './_kit.js';
 import { ThinEngine } from './_thin-engine.js';
 
 const args = process.argv.slice(2);
@@ -121,6 +121,8 @@ interface RunResult extends RunOptions {
   seconds: number;
   /** CPU time of this process (user + system) per notification delivered to every group, µs: less sensitive to neighbours than wall time. */
   cpuUs: number;
+  /** The same for the main thread alone (the event loop, without the garbage collector's helper threads); NaN off Linux. */
+  mainCpuUs: number;
   perSecond: number;
   batchesPerSecond: number;
   p50: number;
@@ -201,6 +203,7 @@ async function run(cert: GeneratedCertificate, port: number, o: RunOptions): Pro
 
   const start = performance.now();
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuUs() ?? NaN;
   const chunk = o.rate > 0 ? Math.max(1, Math.round(o.rate / 100)) : 1000; // paced: every 10 ms
   let next = 1;
   while (next <= o.n) {
@@ -221,11 +224,12 @@ async function run(cert: GeneratedCertificate, port: number, o: RunOptions): Pro
   }
   const end = await finished;
   const cpu = process.cpuUsage(cpu0);
+  const mainCpu = (mainThreadCpuUs() ?? NaN) - main0;
   const seconds = (end - start) / 1000;
   const sorted = latencies.subarray(0, latencyCount).sort();
   await engine.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { ...o, seconds, cpuUs: (cpu.user + cpu.system) / o.n, perSecond: o.n / seconds, batchesPerSecond: batches / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { ...o, seconds, cpuUs: (cpu.user + cpu.system) / o.n, mainCpuUs: mainCpu / o.n, perSecond: o.n / seconds, batchesPerSecond: batches / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /** raise() commit strategies: one transaction per notification vs group commit of one event-loop turn. */
@@ -256,6 +260,9 @@ async function commitStrategies(): Promise<void> {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** CPU µs per notification of a run: the process's, and its main thread's in brackets (when known). */
+const cpuText = (r: RunResult) => `${r.cpuUs.toFixed(2)}${Number.isNaN(r.mainCpuUs) ? '' : ` (${r.mainCpuUs.toFixed(2)})`}`;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The run whose notifications/s is the median of `rs` (its latencies go with it). */
@@ -269,6 +276,8 @@ interface CaseResult {
   thin: RunResult | undefined;
   /** Median over the repeats of nbwss / thin measured back to back. */
   ratio: number | undefined;
+  /** Median over the repeats of thin / nbwss main-thread CPU per notification (1 = the same event-loop work). */
+  cpuRatio: number | undefined;
   /** The same case on the code at --against. */
   previous?: RunResult | undefined;
 }
@@ -295,7 +304,7 @@ function previousTree(ref: string): string {
   const tar = execFileSync('git', ['-C', root, 'archive', ref, 'src', 'migrations', 'package.json', 'tsconfig.json'], { maxBuffer: 256 * 1024 * 1024 });
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
   mkdirSync(join(dir, 'bench'));
-  for (const f of ['notifications.ts', '_thin-engine.ts']) copyFileSync(join(root, 'bench', f), join(dir, 'bench', f));
+  for (const f of ['notifications.ts', '_thin-engine.ts', '_kit.ts']) copyFileSync(join(root, 'bench', f), join(dir, 'bench', f));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -331,7 +340,7 @@ async function main(): Promise<void> {
   if (!NO_THIN) await run(cert, endpoint.port, { n: 20_000, groups: 1, maxBatchSize: 500, rate: 0, engine: 'thin' });
   const tree = AGAINST !== undefined ? previousTree(AGAINST) : undefined;
   console.log(
-    `groups  maxBatch  raised at        notifications  seconds  notifications/s  deliveries/s  batches/s  p50 ms  p99 ms  CPU µs/n   thin deliveries/s  thin CPU µs/n  ratio  target${tree ? `   |  at ${AGAINST}: deliveries/s  gain` : ''}`,
+    `groups  maxBatch  raised at        notifications  seconds  notifications/s  deliveries/s  batches/s  p50 ms  p99 ms  CPU µs/n (main)  thin deliveries/s  thin CPU µs/n (main)  ratio  main CPU ratio  target${tree ? `   |  at ${AGAINST}: deliveries/s  gain` : ''}`,
   );
   const cases: CaseResult[] = [];
   for (const [i, o] of runs.entries()) {
@@ -341,6 +350,7 @@ async function main(): Promise<void> {
     const ours: RunResult[] = [];
     const thins: RunResult[] = [];
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let k = 0; k < REPEAT; k++) {
       // alternate which engine goes first, so neither always runs on the warmer (or busier) machine
       const thinFirst = withThin && k % 2 === 1;
@@ -351,22 +361,26 @@ async function main(): Promise<void> {
       if (t2) {
         thins.push(t2);
         ratios.push(r.perSecond / t2.perSecond);
+        cpuRatios.push(t2.mainCpuUs / r.mainCpuUs);
       }
     }
-    const c: CaseResult = { nbwss: medianRun(ours), thin: thins.length ? medianRun(thins) : undefined, ratio: ratios.length ? median(ratios) : undefined, previous };
+    const c: CaseResult = { nbwss: medianRun(ours), thin: thins.length ? medianRun(thins) : undefined, ratio: ratios.length ? median(ratios) : undefined, cpuRatio: cpuRatios.length ? median(cpuRatios) : undefined, previous };
     cases.push(c);
     if (RESULT_FILE !== undefined) writeFileSync(RESULT_FILE, JSON.stringify(c.nbwss));
     const r = c.nbwss;
     const how = o.rate > 0 ? `${fmt(o.rate)}/s paced` : 'full speed';
     const target = targetOf(c);
     console.log(
-      `${String(r.groups).padStart(6)}  ${String(r.maxBatchSize).padStart(8)}  ${how.padEnd(15)}  ${fmt(r.n).padStart(13)}  ${r.seconds.toFixed(2).padStart(7)}  ${fmt(r.perSecond).padStart(15)}  ${fmt(r.perSecond * r.groups).padStart(12)}  ${fmt(r.batchesPerSecond).padStart(9)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ${r.cpuUs.toFixed(2).padStart(8)}   ${(c.thin ? fmt(c.thin.perSecond * c.thin.groups) : '-').padStart(17)}  ${(c.thin ? c.thin.cpuUs.toFixed(2) : '-').padStart(13)}  ${(c.ratio !== undefined ? c.ratio.toFixed(2) : '-').padStart(5)}  ${(target ? `${target.text}: ${target.met ? 'met' : 'NOT MET'}` : '').padEnd(34)}${previous ? `   |  ${fmt(previous.perSecond * previous.groups).padStart(24)}  ${(r.perSecond / previous.perSecond).toFixed(2)}x` : ''}`,
+      `${String(r.groups).padStart(6)}  ${String(r.maxBatchSize).padStart(8)}  ${how.padEnd(15)}  ${fmt(r.n).padStart(13)}  ${r.seconds.toFixed(2).padStart(7)}  ${fmt(r.perSecond).padStart(15)}  ${fmt(r.perSecond * r.groups).padStart(12)}  ${fmt(r.batchesPerSecond).padStart(9)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ${cpuText(r).padStart(15)}  ${(c.thin ? fmt(c.thin.perSecond * c.thin.groups) : '-').padStart(17)}  ${(c.thin ? cpuText(c.thin) : '-').padStart(20)}  ${(c.ratio !== undefined ? c.ratio.toFixed(2) : '-').padStart(5)}  ${(c.cpuRatio !== undefined && !Number.isNaN(c.cpuRatio) ? c.cpuRatio.toFixed(2) : '-').padStart(14)}  ${(target ? `${target.text}: ${target.met ? 'met' : 'NOT MET'}` : '').padEnd(34)}${previous ? `   |  ${fmt(previous.perSecond * previous.groups).padStart(24)}  ${(r.perSecond / previous.perSecond).toFixed(2)}x` : ''}`,
     );
   }
   console.log('\nnotifications/s: raised notifications / (last acknowledgement committed − first raise), every group acknowledged;');
   console.log('deliveries/s: the same × groups (each group gets every notification); batches/s: acknowledged requests, all groups.');
-  console.log('CPU µs/n: CPU time of this process (user + system, endpoint included) per raised notification, median run.');
-  console.log('thin: bench/_thin-engine.ts on the same stack, same process run; ratio: median of nbwss/thin measured back to back.');
+  console.log('CPU µs/n: CPU time of this process (user + system, endpoint included) per raised notification, median run;');
+  console.log('(main): of its main thread alone (the event loop, without the garbage collector\'s helper threads; Linux).');
+  console.log('thin: bench/_thin-engine.ts on the same stack, same process run; ratio: median of nbwss/thin measured back to back;');
+  console.log('main CPU ratio: median of thin/nbwss main-thread CPU per notification (1.00: the same event-loop work; less');
+  console.log('sensitive than the ratio to the other processes on a shared machine, which take the core from either engine).');
   if (tree) console.log(`at ${AGAINST}: the same case on nbwss as it was at that commit (child process, run just before); gain: this code / that.`);
   console.log('Latency: raise() call → acknowledgement committed, per notification and group. Full speed queues the whole');
   console.log('backlog at once (latency = queueing); the paced runs show latency below saturation.');
