@@ -39,7 +39,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenCipher } from '../src/endpoints/token-cipher.js';
 import { Store } from '../src/store/database.js';
@@ -52,6 +52,8 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
+/** The machine's 1-minute load average when the run started (2 cores shared: it says how busy the machine was). */
+const loadAtStart = loadavg()[0]!;
 const groups = arg('groups', 1000);
 const pool = arg('pool', 1);
 const keepalive = arg('keepalive', 5);
@@ -81,7 +83,8 @@ const repo = new URL('../', import.meta.url).pathname;
 if (daemonRoot === 'dist') {
   if (!existsSync(join(repo, 'dist/daemon.js'))) throw new Error('dist/ is not built: run `npm run build` first (or use --daemon src)');
   const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  if (newest(join(repo, 'src')) > statSync(join(repo, 'dist/daemon.js')).mtimeMs) process.stderr.write('warning: src/ changed after dist/ was built; run `npm run build` to measure the current code\n');
+  // the newest file of each: an incremental build rewrites only the files that changed
+  if (newest(join(repo, 'src')) > newest(join(repo, 'dist'))) process.stderr.write('warning: src/ changed after dist/ was built; run `npm run build` to measure the current code\n');
 }
 
 /** The descriptor limits of this process (Linux), and whether it may raise the hard one (CAP_SYS_RESOURCE). */
@@ -276,6 +279,7 @@ try {
     avgRttMs: r.avgRttMs === null ? null : round2(r.avgRttMs),
     serverSaw: peer,
     gracefulStopMs: Math.round(r.stopMs),
+    loadAverage: { start: Math.round(loadAtStart * 100) / 100, end: Math.round(loadavg()[0]! * 100) / 100 },
     malloc: r.malloc,
   };
   // Targets: issue 3 (1,000 groups: RSS < 300 MB) and issue 14 (10,000 groups: < 400 MB; 20,000: < 1 GB), tick < 100 ms.
@@ -297,6 +301,7 @@ try {
     ['admin /metrics scrape (idle)', result.metricsScrape ? `${result.metricsScrape.ms} ms, ${result.metricsScrape.kb} KB, ${result.metricsScrape.series} series` : '(admin off)'],
     ['endpoint process', `${peer.open} sockets open, ${peer.rssMb.toFixed(1)} MB RSS`],
     ['graceful stop (1001 to all)', `${result.gracefulStopMs} ms`],
+    ['load average (1 min) at start, at end', `${result.loadAverage.start}, ${result.loadAverage.end}`],
     [`targets (all connected, tick < 100 ms, RSS < ${rssTargetMb} MB)`, ok ? 'met' : 'NOT MET'],
   ];
   process.stdout.write(`\nbench/connections — ${groups} groups\n`);

@@ -28,7 +28,7 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { generateCertificate, type GeneratedCertificate } from '../src/certificates.js';
@@ -258,6 +258,9 @@ async function commitStrategies(): Promise<void> {
   console.log(`  group commit (1000 raise() calls per turn): ${Math.round(groupCommit).toLocaleString('en-US')} notifications/s (validation + JSON included)\n`);
 }
 
+/** The 1, 5 and 15-minute load averages (2 shared cores: how busy the machine was). */
+const loadText = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** CPU µs per notification of a run: the process's, and its main thread's in brackets (when known). */
@@ -324,7 +327,7 @@ function runPrevious(tree: string, index: number): RunResult {
 async function main(): Promise<void> {
   const cert = await generateCertificate({ hosts: ['127.0.0.1'] });
   const endpoint = await startAckEndpoint(cert);
-  console.log(`nbwss notification benchmark — node ${process.version}, delay=0, WAL + synchronous=FULL, endpoint acks at once, ${REPEAT} run(s) per case (median)\n`);
+  console.log(`nbwss notification benchmark — node ${process.version}, delay=0, WAL + synchronous=FULL, endpoint acks at once, ${REPEAT} run(s) per case (median); load average ${loadText()}\n`);
   if (!SKIP_COMMIT) await commitStrategies();
   const runs: RunOptions[] = [
     { n: N, groups: 1, maxBatchSize: 500, rate: 0 },
@@ -389,10 +392,11 @@ async function main(): Promise<void> {
 
   const targets = cases.map(targetOf).filter((t) => t !== undefined);
   const met = targets.every((t) => t.met);
+  console.log(`load average at the end: ${loadText()}`);
   console.log(`\nissue 14 targets: ${targets.length === 0 ? 'none run' : met ? 'all met' : 'NOT all met'}`);
   const resultsDir = new URL('./results/', import.meta.url).pathname;
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, `notifications${QUICK ? '-quick' : ''}.json`), JSON.stringify({ node: process.version, at: new Date().toISOString(), repeat: REPEAT, cases }, null, 2) + '\n');
+  writeFileSync(join(resultsDir, `notifications${QUICK ? '-quick' : ''}.json`), JSON.stringify({ node: process.version, at: new Date().toISOString(), repeat: REPEAT, loadAverage: loadavg(), cases }, null, 2) + '\n');
   process.exitCode = met ? 0 : 1;
 }
 
