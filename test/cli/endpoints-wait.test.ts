@@ -5,6 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMockEndpoint } from '../../src/endpoint-mock/index.js';
 import { EndpointStore } from '../../src/store/endpoint-store.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { conventionProblems } from '../helpers/json-conventions.js';
 import { detailsOf, startAdminDaemon, whenRealizationWaited, type AdminDaemon } from '../admin/helpers.js';
 
 /**
@@ -59,6 +60,7 @@ describe('nbwss endpoints … --wait', () => {
       state: 'ACTIVATED',
       applied: { state: 'in_sync', groupId: 'G1', servedBy: '127.0.0.3', failureMessage: null, inSyncAt: expect.stringMatching(/Z$/), requestId: expect.any(String) },
     });
+    expect(conventionProblems(out, 'endpoints activate --wait --json')).toEqual([]);
   });
 
   it('add --wait: a new group served by the new endpoint; update --wait and delete --wait follow the next run', async () => {
@@ -91,6 +93,11 @@ describe('nbwss endpoints … --wait', () => {
     );
     expect(r.code).toBe(3);
     expect(stateOf(a, '127.0.0.2')).toBe('DEACTIVATED');
+    // --json: the object, with the state reached (stdout), and the message (stderr)
+    const j = await runCli(['endpoints', 'deactivate', '127.0.0.3', '--wait', '--timeout', '0.2', '--json', '--config', file]);
+    expect(j.code).toBe(3);
+    expect(JSON.parse(j.stdout)).toMatchObject({ hostName: '127.0.0.3', state: 'DEACTIVATED', applied: { state: 'in_progress', inSyncAt: null, servedBy: null, groupId: 'G1' } });
+    expect(j.stderr).toMatch(/^nbwss: not applied within 0\.2 s/);
   });
 
   it('without --wait: says when the change takes effect (the configured period)', async () => {
