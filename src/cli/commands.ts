@@ -30,7 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'endpoints',
     usage: '<command>',
-    summary: 'manage the cloud wss:// endpoints: validate, add, list, show, activate, deactivate, delete, update-token',
+    summary: 'manage the cloud wss:// endpoints: validate, add, list, show, update, activate, deactivate, delete, update-token',
     load: async () => (await import('./endpoints.js')).registerEndpointsCommands,
   },
   {
