@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
 import { reportError } from './action.js';
 import { COMMANDS, commandInArgs } from './commands.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { NBWSS_VERSION } from '../version.js';
 
 /**
  * Build the `nbwss` program for an argument list (`process.argv`). Only the module of the sub-command `argv`
@@ -12,7 +10,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('nbwss')
     .description('The NetBackup side of NBWSS: dial wss:// endpoints, keep them alive, deliver notifications, proxy COMMANDs.')
-    .version(pkg.version)
+    .version(NBWSS_VERSION)
     // Global options are read before the sub-command only, so a sub-command may take the same option after it.
     .enablePositionalOptions()
     .addOption(new Option('-c, --config <file>', 'nbwss.properties to read, for any command (default: $NBWSS_CONFIG, else config/nbwss.properties)'))
