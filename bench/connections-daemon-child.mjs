@@ -47,7 +47,8 @@ if (daemon.scheduler.connections().size < run.groups) {
   });
 }
 const connectMs = performance.now() - t0;
-const connected = procMemory();
+globalThis.gc?.(); // as before the idle sample: both after a GC, so they compare
+const connected = { ...process.memoryUsage(), ...procMemory() };
 
 // Steady state: every group connected; a tick reads the endpoints and decides (no attempt).
 const ticks = [];

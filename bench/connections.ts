@@ -155,7 +155,7 @@ interface DaemonResult {
   failedAttempts: number;
   connectMs: number;
   baseline: MemorySample;
-  connected: Omit<MemorySample, 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers'>;
+  connected: MemorySample;
   idle: MemorySample;
   heapSpaces: Record<string, { size: number; used: number }>;
   scrape: { ms: number; bytes: number; series: number } | null;
@@ -257,6 +257,8 @@ try {
     rssDaemonDeltaMb: mb(i.rss - b.rss),
     maxRssMb: mb(i.peak),
     heapUsedMb: mb(i.heapUsed),
+    /** JS heap used and committed (heapTotal), right after all connected and idle, both after a GC. */
+    heapMb: { allConnected: { used: mb(r.connected.heapUsed), committed: mb(r.connected.heapTotal) }, idle: { used: mb(i.heapUsed), committed: mb(i.heapTotal) } },
     heapSpacesMb: Object.fromEntries(Object.entries(r.heapSpaces).map(([k, v]) => [k, { size: mb(v.size), used: mb(v.used) }])),
     externalMb: mb(i.external),
     perSocketKb: {
@@ -293,6 +295,7 @@ try {
     ['daemon services', result.services.length ? result.services.join(', ') : '(none: --engine-only)'],
     ['time to all CONNECTED', `${result.timeToAllConnectedMs} ms (${result.handshakesPerSecond} handshakes/s)`],
     ['daemon RSS', `${result.rssIdleMb} MB idle, ${result.rssAllConnectedMb} MB at all-connected, peak ${result.maxRssMb} MB (baseline ${result.rssBaselineMb} MB; JS heap ${result.heapUsedMb} MB)`],
+    ['JS heap used / committed (after a GC)', `${result.heapMb.allConnected.used} / ${result.heapMb.allConnected.committed} MB at all-connected, ${result.heapMb.idle.used} / ${result.heapMb.idle.committed} MB idle`],
     ['memory per socket (daemon)', `${p.rss} KB RSS: JS heap ${p.jsHeap} KB (${p.jsHeapReserved} KB reserved), external ${p.external} KB, native (TLS, libuv, malloc) ${p.native} KB`],
     ['memory per bare TLS socket (floor)', floor ? `${floor.rssKb} KB RSS (JS heap ${floor.heapKb} KB; ${floor.sockets} node:tls sockets, child process)` : '(not measured: --floor 0)'],
     ['notifications delivered before idle (--notify)', result.delivered ? `${result.delivered.notifications} to every group in ${result.delivered.seconds} s (${result.delivered.deliveriesPerSecond} deliveries/s)` : '(none)'],
