@@ -6,8 +6,9 @@ import type { DeliveryStatus } from '../notifications/status.js';
  * The console's charts (issue 12, "at a glance"): per server group, a bounded ring of samples taken every
  * `intervalMs` (10 s) over `windowMs` (15 min: 90 samples a group) — backlog, oldest pending age, acknowledgements
  * per second and the mean acknowledgement latency since the previous sample. In memory only: a restart starts
- * empty, and a Prometheus server keeps the long history (`GET /metrics`). Memory is bounded by groups × 90 samples;
- * a group that no longer exists (no endpoint left: deleted) loses its ring at the next sample, as its metrics do.
+ * empty, and a Prometheus server keeps the long history (`GET /metrics`). Memory is bounded by groups × 90 samples,
+ * kept as numbers in one typed array per group (no object per sample: ~2.9 KB a group once full, where sample
+ * objects took ~7.5 KB); the objects of `GET /api/history` are made when it is asked for. A group that no longer exists (no endpoint left: deleted) loses its ring at the next sample, as its metrics do.
  */
 
 /** One sample of one group. */
@@ -24,32 +25,59 @@ export interface HistorySample {
   ackLatencyMs: number | null;
 }
 
-/** A fixed-size ring: the newest `capacity` items, oldest first. */
-export class Ring<T> {
-  readonly #items: T[] = [];
-  #start = 0;
+/**
+ * A fixed-size ring of rows of `width` numbers in one Float64Array (no object per item): the newest `capacity` rows,
+ * oldest first. `T` narrows what is pushed (a branded number, say); a missing value is stored as NaN.
+ */
+export class Ring<T extends number = number> {
+  readonly #data: Float64Array;
+  /** The slot the next row goes to. */
+  #head = 0;
+  #size = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    readonly width = 1,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(width) || width < 1) throw new RangeError(`ring width must be a positive integer, got ${width}`);
+    this.#data = new Float64Array(capacity * width);
   }
 
   get size(): number {
-    return this.#items.length;
+    return this.#size;
   }
 
-  push(item: T): void {
-    if (this.#items.length < this.capacity) this.#items.push(item);
-    else {
-      this.#items[this.#start] = item;
-      this.#start = (this.#start + 1) % this.capacity;
-    }
+  /** Add a row of `width` values (the oldest row goes when the ring is full). */
+  push(...row: T[]): void {
+    if (row.length !== this.width) throw new RangeError(`ring row must have ${this.width} values, got ${row.length}`);
+    this.#data.set(row, this.#head * this.width);
+    this.#head = (this.#head + 1) % this.capacity;
+    if (this.#size < this.capacity) this.#size++;
   }
 
-  /** The items, oldest first. */
+  /** Value `field` of row `i`, oldest row first (0 ≤ i < size). */
+  get(i: number, field = 0): T {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#size) throw new RangeError(`ring row ${i} out of 0..${this.#size - 1}`);
+    const slot = (this.#head - this.#size + i + this.capacity) % this.capacity;
+    return this.#data[slot * this.width + field] as T;
+  }
+
+  /** The values, oldest row first, row after row. */
   toArray(): T[] {
-    return [...this.#items.slice(this.#start), ...this.#items.slice(0, this.#start)];
+    const out: T[] = [];
+    for (let i = 0; i < this.#size; i++) for (let f = 0; f < this.width; f++) out.push(this.get(i, f));
+    return out;
   }
 }
+
+/** A group's columns in its ring (the sample time is shared by every group: {@link GroupHistory} keeps it once). */
+const BACKLOG = 0;
+const OLDEST_AGE = 1;
+const ACKED_PER_S = 2;
+const ACK_LATENCY = 3;
+const COLUMNS = 4;
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** What the history reads: the delivery status, its acknowledgements, the groups that have endpoints. */
 export interface GroupHistorySources {
@@ -84,7 +112,14 @@ export class GroupHistory {
   readonly intervalMs: number;
   readonly windowMs: number;
   readonly #s: GroupHistorySources;
-  readonly #rings = new Map<string, Ring<HistorySample>>();
+  /**
+   * Per group, its samples' values ({@link COLUMNS} a row, ~2.9 KB a group once full). Every sample reaches every
+   * group that exists then, so a group's rows are the newest of {@link GroupHistory.#times}: its times are not kept.
+   */
+  readonly #rings = new Map<string, Ring>();
+  /** When the samples were taken (epoch ms), newest `capacity` of them. */
+  readonly #times: Ring;
+  readonly #capacity: number;
   /** Per group, acknowledgements since the last sample. */
   readonly #acks = new Map<string, { notifications: number; batches: number; latencyMs: number }>();
   #lastAt: number | undefined;
@@ -94,6 +129,8 @@ export class GroupHistory {
     this.#s = sources;
     this.intervalMs = sources.intervalMs ?? 10_000;
     this.windowMs = sources.windowMs ?? 15 * 60_000;
+    this.#capacity = Math.ceil(this.windowMs / this.intervalMs);
+    this.#times = new Ring(this.#capacity);
   }
 
   /** Take a first sample now (a console opened at once has a point to show), then one every interval. */
@@ -119,18 +156,18 @@ export class GroupHistory {
     const status = this.#s.delivery?.status();
     const delivery = new Map((status?.groups ?? []).filter((g) => !g.deleted).map((g) => [g.groupId, g]));
     const groups = new Set([...this.#s.endpointGroups(), ...delivery.keys()]);
+    this.#times.push(at);
     for (const groupId of groups) {
       const g = delivery.get(groupId);
       const acks = this.#acks.get(groupId);
       let ring = this.#rings.get(groupId);
-      if (!ring) this.#rings.set(groupId, (ring = new Ring(Math.ceil(this.windowMs / this.intervalMs))));
-      ring.push({
-        at,
-        backlog: g?.backlog ?? 0,
-        oldestPendingAgeMs: g?.oldestPendingAgeMs ?? null,
-        ackedPerSecond: acks && elapsedS > 0 ? acks.notifications / elapsedS : 0,
-        ackLatencyMs: acks && acks.batches > 0 ? acks.latencyMs / acks.batches : null,
-      });
+      if (!ring) this.#rings.set(groupId, (ring = new Ring(this.#capacity, COLUMNS)));
+      ring.push(
+        g?.backlog ?? 0,
+        g?.oldestPendingAgeMs ?? Number.NaN,
+        acks && elapsedS > 0 ? acks.notifications / elapsedS : 0,
+        acks && acks.batches > 0 ? acks.latencyMs / acks.batches : Number.NaN,
+      );
     }
     this.#acks.clear();
     for (const groupId of this.#rings.keys()) if (!groups.has(groupId)) this.#rings.delete(groupId);
@@ -138,8 +175,24 @@ export class GroupHistory {
 
   /** Every group's samples, oldest first, groups by id; `at` is now on the daemon's clock (where the charts end). */
   view(): HistoryView {
-    const groups = [...this.#rings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([groupId, ring]) => ({ groupId, samples: ring.toArray() }));
+    const groups = [...this.#rings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([groupId, ring]) => ({ groupId, samples: this.#samples(ring) }));
     return { at: this.#s.clock.now(), intervalMs: this.intervalMs, windowMs: this.windowMs, groups };
+  }
+
+  /** A group's rows as sample objects, oldest first (made for a view only: the rings hold numbers). */
+  #samples(ring: Ring): HistorySample[] {
+    const skip = this.#times.size - ring.size; // samples taken before the group existed
+    const out: HistorySample[] = [];
+    for (let i = 0; i < ring.size; i++) {
+      out.push({
+        at: this.#times.get(skip + i),
+        backlog: ring.get(i, BACKLOG),
+        oldestPendingAgeMs: orNull(ring.get(i, OLDEST_AGE)),
+        ackedPerSecond: ring.get(i, ACKED_PER_S),
+        ackLatencyMs: orNull(ring.get(i, ACK_LATENCY)),
+      });
+    }
+    return out;
   }
 
   #sampleSafely(): void {

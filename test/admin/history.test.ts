@@ -21,6 +21,30 @@ describe('Ring', () => {
     );
   });
 
+  it('keeps rows of several numbers in place across wrap-arounds, a missing value (NaN) included', () => {
+    const value = fc.oneof(fc.double(), fc.constant(Number.NaN));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.array(value, { minLength: 5, maxLength: 5 }), { maxLength: 40 }), (capacity, width, rows) => {
+        const ring = new Ring(capacity, width);
+        for (const r of rows) ring.push(...r.slice(0, width));
+        const kept = rows.slice(-capacity).map((r) => r.slice(0, width));
+        expect(ring.size).toBe(kept.length);
+        kept.forEach((r, i) => r.forEach((v, f) => expect(ring.get(i, f)).toBe(v)));
+        expect(ring.toArray()).toEqual(kept.flat());
+      }),
+    );
+  });
+
+  it('refuses a row of the wrong width and a row it does not hold', () => {
+    const ring = new Ring(3, 2);
+    expect(() => ring.push(1)).toThrow(RangeError);
+    expect(() => ring.get(0)).toThrow(RangeError);
+    ring.push(1, 2);
+    expect(ring.get(0, 1)).toBe(2);
+    expect(() => ring.get(1)).toThrow(RangeError);
+    expect(() => new Ring(3, 0)).toThrow(RangeError);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     for (const c of [0, -1, 1.5, Number.NaN]) expect(() => new Ring(c)).toThrow(RangeError);
   });
@@ -72,6 +96,27 @@ describe('GroupHistory', () => {
     history.stop();
     clock.advance(60_000);
     expect(history.view().groups[0]!.samples.at(-1)!.at).toBe(samples.at(-1)!.at);
+  });
+
+  it('a group that appears after the rings are full gets the times of its own samples only', () => {
+    const clock = new ManualClock();
+    const d = fakeDelivery(clock);
+    let groups = ['G1'];
+    const history = new GroupHistory({ clock, delivery: d.delivery, endpointGroups: () => groups, windowMs: 30_000 }); // 3 samples a group
+    history.start(); // sample 0
+    clock.advance(40_000); // samples 1..4: G1's ring has wrapped around
+    groups = ['G1', 'G2'];
+    d.groups.set('G2', { backlog: 7, oldestPendingAgeMs: 500 });
+    clock.advance(10_000); // sample 5: G2's first
+    d.groups.set('G2', { backlog: 8 });
+    clock.advance(10_000); // sample 6
+    const [g1, g2] = history.view().groups;
+    expect(g1!.samples.map((x) => x.at - MANUAL_CLOCK_START)).toEqual([40_000, 50_000, 60_000]);
+    expect(g2!.samples).toEqual([
+      { at: MANUAL_CLOCK_START + 50_000, backlog: 7, oldestPendingAgeMs: 500, ackedPerSecond: 0, ackLatencyMs: null },
+      { at: MANUAL_CLOCK_START + 60_000, backlog: 8, oldestPendingAgeMs: null, ackedPerSecond: 0, ackLatencyMs: null },
+    ]);
+    history.stop();
   });
 
   it('drops the ring of a group that no longer exists (its last endpoint deleted)', () => {
