@@ -60,6 +60,8 @@ export class AdminMetrics {
   /** Per group: final figures of connections that closed (not yet added). */
   readonly #closedTotals = new Map<string, { pings: number; misses: number }>();
   #raisedReported = 0;
+  /** The server groups that may have series (labelled since they were last forgotten). */
+  readonly #groupsLabelled = new Set<string>();
 
   readonly #endpoints: Gauge<'state' | 'connection_state'>;
   readonly #roles: Gauge<'role'>;
@@ -104,6 +106,9 @@ export class AdminMetrics {
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Counter<L>({ name, help, labelNames, registers });
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) => new Gauge<L>({ name, help, labelNames, registers });
     const seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    // Per-group histograms get short bucket lists (each bucket is a series per group: docs/operator.md says why these).
+    const ackSeconds = [0.005, 0.025, 0.1, 0.5, 2.5, 10];
+    const rttSeconds = [0.001, 0.005, 0.025, 0.1, 0.5];
 
     const buildInfo = gauge('nbwss_build_info', 'Always 1: the nbwss version and the Node.js version running it.', ['version', 'node_version']);
     buildInfo.set({ version: NBWSS_VERSION, node_version: process.versions.node }, 1);
@@ -116,7 +121,7 @@ export class AdminMetrics {
     this.#pings = counter('nbwss_pings_sent_total', 'WebSocket pings sent, by server group.', ['group_id']);
     this.#pongs = counter('nbwss_pongs_received_total', 'WebSocket pongs received, by server group.', ['group_id']);
     this.#missed = counter('nbwss_pongs_missed_total', 'Pings not answered before the next one was due, by server group.', ['group_id']);
-    this.#rtt = new Histogram({ name: 'nbwss_ping_rtt_seconds', help: 'Ping round-trip time, by server group.', labelNames: ['group_id'], buckets: seconds, registers });
+    this.#rtt = new Histogram({ name: 'nbwss_ping_rtt_seconds', help: 'Ping round-trip time, by server group.', labelNames: ['group_id'], buckets: rttSeconds, registers });
     this.#oversize = counter('nbwss_frames_oversize_total', 'Connections closed (1009) for an incoming frame over 2 MB, by server group.', ['group_id']);
     this.#decoder = counter(
       'nbwss_decoder_errors_total',
@@ -131,7 +136,7 @@ export class AdminMetrics {
       name: 'nbwss_notification_ack_latency_seconds',
       help: 'From the first send of a batch to its committed acknowledgement, by server group.',
       labelNames: ['group_id'],
-      buckets: seconds,
+      buckets: ackSeconds,
       registers,
     });
     this.#resent = counter('nbwss_notification_batches_resent_total', 'NOTIFICATION REQUESTs sent again, by server group and reason (timeout, reconnect).', ['group_id', 'reason']);
@@ -228,6 +233,8 @@ export class AdminMetrics {
    * group (its connection closing at the next run) are removed at the scrape that would show them.
    */
   async #forgetGroupsExcept(existing: ReadonlySet<string>): Promise<void> {
+    // Reading every series back is as costly as the exposition itself: only when a labelled group is gone.
+    if ([...this.#groupsLabelled].every((g) => existing.has(g))) return;
     const gone = new Set<string>();
     for (const metric of this.#groupMetrics) {
       const done = new Set<string>();
@@ -242,6 +249,7 @@ export class AdminMetrics {
         metric.remove(series as Record<string, string | number>);
       }
     }
+    for (const g of this.#groupsLabelled) if (!existing.has(g)) this.#groupsLabelled.delete(g);
     for (const g of gone) {
       this.#reported.delete(g);
       this.#closedTotals.delete(g);
@@ -278,8 +286,8 @@ export class AdminMetrics {
     }
     for (const [g, t] of totals) {
       const r = this.#reported.get(g) ?? { pings: 0, misses: 0 };
-      if (t.pings > r.pings) this.#pings.inc({ group_id: g }, t.pings - r.pings);
-      if (t.misses > r.misses) this.#missed.inc({ group_id: g }, t.misses - r.misses);
+      if (t.pings > r.pings) this.#pings.inc({ group_id: this.#labelled(g) }, t.pings - r.pings);
+      if (t.misses > r.misses) this.#missed.inc({ group_id: this.#labelled(g) }, t.misses - r.misses);
       this.#reported.set(g, { pings: Math.max(r.pings, t.pings), misses: Math.max(r.misses, t.misses) });
     }
 
@@ -300,7 +308,7 @@ export class AdminMetrics {
       for (const g of status.groups) {
         if (g.deleted) continue; // its last endpoint was deleted: its series go (its place is kept, GET /api/groups)
         groups.add(g.groupId);
-        const labels = { group_id: g.groupId };
+        const labels = { group_id: this.#labelled(g.groupId) };
         this.#backlog.set(labels, g.backlog);
         this.#oldestAge.set(labels, (g.oldestPendingAgeMs ?? 0) / 1000);
         this.#inflight.set(labels, g.inflight ? 1 : 0);
@@ -311,43 +319,49 @@ export class AdminMetrics {
     return groups;
   }
 
-  readonly #onUp = (conn: MonitoredConnection) => this.#attempts.inc({ group_id: conn.groupId });
+  /** A `group_id` label value, remembered: {@link AdminMetrics.#forgetGroupsExcept} looks for the groups it had. */
+  #labelled(groupId: string): string {
+    this.#groupsLabelled.add(groupId);
+    return groupId;
+  }
+
+  readonly #onUp = (conn: MonitoredConnection) => this.#attempts.inc({ group_id: this.#labelled(conn.groupId) });
   readonly #onDown = (d: ConnectionDown) => {
-    this.#disconnects.inc({ group_id: d.groupId, code: closeCodeLabel(d.code) });
+    this.#disconnects.inc({ group_id: this.#labelled(d.groupId), code: closeCodeLabel(d.code) });
     const t = this.#closedTotals.get(d.groupId) ?? { pings: 0, misses: 0 };
     t.pings += d.stats.pingsSent;
     t.misses += d.stats.missedPongs;
     this.#closedTotals.set(d.groupId, t);
   };
   readonly #onPong = (p: { groupId: string; rttMs: number }) => {
-    this.#pongs.inc({ group_id: p.groupId });
-    this.#rtt.observe({ group_id: p.groupId }, p.rttMs / 1000);
+    this.#pongs.inc({ group_id: this.#labelled(p.groupId) });
+    this.#rtt.observe({ group_id: this.#labelled(p.groupId) }, p.rttMs / 1000);
   };
   readonly #onFailed = (f: AttemptFailure) => {
-    this.#attempts.inc({ group_id: f.groupId });
-    this.#failures.inc({ group_id: f.groupId, reason: f.reason });
+    this.#attempts.inc({ group_id: this.#labelled(f.groupId) });
+    this.#failures.inc({ group_id: this.#labelled(f.groupId), reason: f.reason });
   };
   readonly #onClosedFor = (c: { groupId: string; cause: CloseCause }) => {
-    if (c.cause === 'oversize') this.#oversize.inc({ group_id: c.groupId });
+    if (c.cause === 'oversize') this.#oversize.inc({ group_id: this.#labelled(c.groupId) });
   };
-  readonly #onDecodeError = (e: ConnectionDecodeError) => this.#decoder.inc({ group_id: e.groupId, action: e.ignored ? 'ignored' : 'closed' });
+  readonly #onDecodeError = (e: ConnectionDecodeError) => this.#decoder.inc({ group_id: this.#labelled(e.groupId), action: e.ignored ? 'ignored' : 'closed' });
   readonly #onTick = (t: TickInfo) => {
     this.#ticks.inc();
     this.#tickDuration.observe(t.durationMs / 1000);
   };
   readonly #onSent = (e: BatchSentEvent) => {
-    this.#sent.inc({ group_id: e.groupId }, e.count);
-    this.#batchesSent.inc({ group_id: e.groupId });
+    this.#sent.inc({ group_id: this.#labelled(e.groupId) }, e.count);
+    this.#batchesSent.inc({ group_id: this.#labelled(e.groupId) });
   };
   readonly #onAcked = (e: BatchAckedEvent) => {
-    this.#acked.inc({ group_id: e.groupId }, e.count);
-    this.#ackLatency.observe({ group_id: e.groupId }, e.latencyMs / 1000);
+    this.#acked.inc({ group_id: this.#labelled(e.groupId) }, e.count);
+    this.#ackLatency.observe({ group_id: this.#labelled(e.groupId) }, e.latencyMs / 1000);
   };
-  readonly #onResent = (e: BatchResentEvent) => this.#resent.inc({ group_id: e.groupId, reason: e.reason });
-  readonly #onIgnored = (e: AckIgnoredEvent) => this.#ignored.inc({ group_id: e.groupId, reason: e.reason });
+  readonly #onResent = (e: BatchResentEvent) => this.#resent.inc({ group_id: this.#labelled(e.groupId), reason: e.reason });
+  readonly #onIgnored = (e: AckIgnoredEvent) => this.#ignored.inc({ group_id: this.#labelled(e.groupId), reason: e.reason });
   readonly #onCommand = (e: CommandEvent) => {
     const method = methodLabel(e.method);
-    this.#commands.inc({ group_id: e.groupId, method, status: statusLabel(e.status) });
+    this.#commands.inc({ group_id: this.#labelled(e.groupId), method, status: statusLabel(e.status) });
     this.#commandLatency.observe({ method }, e.durationMs / 1000);
   };
   readonly #onDropped = () => this.#sseDropped.inc();

@@ -59,12 +59,32 @@ describe('metrics by server group', () => {
       expect(sample(m, 'nbwss_ping_rtt_seconds_count', { group_id: g })).toBeGreaterThanOrEqual(1);
     }
     expect(sample(m, 'nbwss_commands_total', { group_id: 'g2', method: 'get', status: '401' })).toBe(1);
+    // The per-group histograms have short bucket lists (a bucket is a series per group: docs/operator.md).
+    const les = (name: string) =>
+      m
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && l.includes('group_id="g1"'))
+        .map((l) => /le="([^"]+)"/.exec(l)![1]);
+    expect(les('nbwss_notification_ack_latency_seconds_bucket')).toEqual(['0.005', '0.025', '0.1', '0.5', '2.5', '10', '+Inf']);
+    expect(les('nbwss_ping_rtt_seconds_bucket')).toEqual(['0.001', '0.005', '0.025', '0.1', '0.5', '+Inf']);
     expect(sample(m, 'nbwss_commands_total', { group_id: 'g1' })).toBeUndefined();
 
     // One casing: every label value nbwss chooses is lower case (group ids are the operator's, versions are numbers, a bucket's le is Prometheus's).
     const chosen = labelValues(m).filter((l) => !['group_id', 'version', 'node_version', 'le'].includes(l.label)); // le="+Inf" is Prometheus's
     expect(chosen.length).toBeGreaterThan(10);
     expect(chosen.filter((l) => l.value !== l.value.toLowerCase())).toEqual([]);
+  });
+
+  it('a group has no acknowledgement-latency series until it has acknowledged something', async () => {
+    const a = await startAdminDaemon({ endpoints: [{ host: '127.0.0.2', group: 'g1' }] });
+    const before = await scrape(a);
+    expect(sample(before, 'nbwss_notification_backlog', { group_id: 'g1' })).toBe(0);
+    expect(before).not.toContain('nbwss_notification_ack_latency_seconds_count{');
+    expect(before).not.toContain('nbwss_commands_total{');
+    const acked = once(a.daemon.services.notifications.delivery, 'batchAcked');
+    expect((await a.call('POST', '/api/notifications', { object: 'IMAGE', data: IMAGE })).status).toBe(202);
+    await acked;
+    expect(sample(await scrape(a), 'nbwss_notification_ack_latency_seconds_count', { group_id: 'g1' })).toBe(1);
   });
 
   it("a group whose last endpoint is deleted has no series left in /metrics; the other group's stay", async () => {
