@@ -7,8 +7,9 @@ import type { DeliveryStatus } from '../notifications/status.js';
  * `intervalMs` (10 s) over `windowMs` (15 min: 90 samples a group) — backlog, oldest pending age, acknowledgements
  * per second and the mean acknowledgement latency since the previous sample. In memory only: a restart starts
  * empty, and a Prometheus server keeps the long history (`GET /metrics`). Memory is bounded by groups × 90 samples,
- * kept as numbers in one typed array per group (no object per sample: ~2.9 KB a group once full, where sample
- * objects took ~7.5 KB); the objects of `GET /api/history` are made when it is asked for. A group that no longer exists (no endpoint left: deleted) loses its ring at the next sample, as its metrics do.
+ * kept as numbers in one typed array per group (no object per sample: ~3.1 KB a group once full, where sample
+ * objects took ~8.3 KB: `bench/history.ts`); the objects of `GET /api/history` are made when it is asked for. A
+ * group that no longer exists (no endpoint left: deleted) loses its ring at the next sample, as its metrics do.
  */
 
 /** One sample of one group. */
@@ -113,7 +114,7 @@ export class GroupHistory {
   readonly windowMs: number;
   readonly #s: GroupHistorySources;
   /**
-   * Per group, its samples' values ({@link COLUMNS} a row, ~2.9 KB a group once full). Every sample reaches every
+   * Per group, its samples' values ({@link COLUMNS} a row, ~3.1 KB a group once full with the shared times). Every sample reaches every
    * group that exists then, so a group's rows are the newest of {@link GroupHistory.#times}: its times are not kept.
    */
   readonly #rings = new Map<string, Ring>();
