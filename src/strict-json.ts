@@ -31,6 +31,18 @@ interface Path {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** The one-character escapes of a JSON string (`\n` → newline); `\u` is read apart. */
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+});
+
 /** `$`, `$.data[3].jobId`, `$["odd key"]` — bounded, so a hostile path never makes a huge message. */
 export function formatJsonPath(segments: readonly Segment[]): string {
   let out = '$';
@@ -113,6 +125,10 @@ class Reader {
   #field(path: Path | undefined, what: string): JsonInputError {
     const segments = segmentsOf(path);
     return new JsonInputError(`field ${formatJsonPath(segments)}: ${what}`, { path: segments });
+  }
+
+  #loneSurrogate(path: Path | undefined, unit: number): JsonInputError {
+    return this.#field(path, `a string holds a lone surrogate escape \\u${unit.toString(16).toUpperCase()}`);
   }
 
   #ws(): void {
@@ -248,50 +264,25 @@ class Reader {
       // a backslash escape
       out += s.slice(chunk, i);
       const e = s[i + 1];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out += e;
-          i += 2;
-          break;
-        case 'b':
-          out += '\b';
-          i += 2;
-          break;
-        case 'f':
-          out += '\f';
-          i += 2;
-          break;
-        case 'n':
-          out += '\n';
-          i += 2;
-          break;
-        case 'r':
-          out += '\r';
-          i += 2;
-          break;
-        case 't':
-          out += '\t';
-          i += 2;
-          break;
-        case 'u': {
-          const unit = hex4(s, i + 2);
-          if (unit < 0) throw this.#syntax('malformed \\u escape', i);
-          i += 6;
-          if (unit >= 0xd800 && unit <= 0xdbff) {
-            const low = s[i] === '\\' && s[i + 1] === 'u' ? hex4(s, i + 2) : -1;
-            if (low < 0xdc00 || low > 0xdfff) throw this.#field(path, `a string holds a lone surrogate escape \\u${unit.toString(16).toUpperCase()}`);
-            out += String.fromCharCode(unit, low);
-            i += 6;
-          } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-            throw this.#field(path, `a string holds a lone surrogate escape \\u${unit.toString(16).toUpperCase()}`);
-          } else out += String.fromCharCode(unit);
-          break;
-        }
-        default:
-          throw this.#syntax('invalid escape in a string', i);
+      const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
+      if (simple !== undefined) {
+        out += simple;
+        i += 2;
+        chunk = i;
+        continue;
       }
+      if (e !== 'u') throw this.#syntax('invalid escape in a string', i);
+      const unit = hex4(s, i + 2);
+      if (unit < 0) throw this.#syntax('malformed \\u escape', i);
+      i += 6;
+      if (unit >= 0xd800 && unit <= 0xdbff) {
+        const low = s[i] === '\\' && s[i + 1] === 'u' ? hex4(s, i + 2) : -1;
+        if (low < 0xdc00 || low > 0xdfff) throw this.#loneSurrogate(path, unit);
+        out += String.fromCharCode(unit, low);
+        i += 6;
+      } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+        throw this.#loneSurrogate(path, unit);
+      } else out += String.fromCharCode(unit);
       chunk = i;
     }
     out += s.slice(chunk, i);

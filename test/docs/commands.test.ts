@@ -22,7 +22,7 @@ interface DocCommand {
 }
 
 /** Shell-like words of `line`: quotes kept together; stops at an unquoted comment, pipe, redirection or `;`/`&&`. */
-export function words(line: string): string[] {
+function words(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let inWord = false;
@@ -83,7 +83,6 @@ function optionNames(cmd: Command): Set<string> {
   for (const o of cmd.options) {
     if (o.long) names.add(o.long);
     if (o.short) names.add(o.short);
-    if (o.negate && o.long) names.add(o.long);
   }
   return names;
 }
